@@ -1,0 +1,59 @@
+package provider
+
+import (
+	"context"
+	"net/http"
+)
+
+// Request is one HTTP exchange with a gateway.
+type Request struct {
+	// Op names the operation for errors and logs ("create", "capture" …).
+	Op     string
+	Method string // default POST
+	URL    string
+	Header http.Header
+	Body   []byte
+	// Idempotent marks a call that moves no money (inquiry, EntryTran,
+	// invoice creation). Only such calls are retried after they may have
+	// reached the gateway; every call is retried when it provably never
+	// left (dial failure, refused connection).
+	Idempotent bool
+}
+
+// Response is a gateway's answer, body fully read (bounded by
+// MaxResponseBytes). Non-2xx statuses are not errors: the adapter
+// classifies them from the kept body.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+}
+
+// MaxResponseBytes bounds a gateway response body.
+const MaxResponseBytes = 1 << 20
+
+// Client sends gateway requests with a payment-safe retry policy. It is safe
+// for concurrent use; build one per provider in New.
+type Client struct {
+	name string
+	opts Options
+	impl clientImpl
+}
+
+// NewHTTPClient returns a Client for the provider called name.
+//
+// Failure classification of Do's error (always a *payment.Error):
+//   - never sent (dial error, refused, DNS) after retries: ErrUnavailable, RetrySafe
+//   - may have been sent (timeout after writing, connection cut, unreadable
+//     or oversized response): ErrOutcomeUnknown for non-idempotent requests
+//     (ErrUnavailable with RetrySafe for idempotent ones)
+//   - ctx canceled/expired: also matches ctx.Err(); after a possible send it
+//     matches ErrOutcomeUnknown as well
+func NewHTTPClient(name string, o Options) *Client {
+	return &Client{name: name, opts: o, impl: newClientImpl(name, o)}
+}
+
+// Do sends req and returns the response.
+func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	return c.impl.do(ctx, req)
+}
