@@ -10,6 +10,9 @@ const Redacted = "[REDACTED]"
 // Secret is a string that never prints itself: every fmt verb, JSON, text
 // marshalling and zap render it as [REDACTED]. Call Reveal to get the value
 // at the point where it goes on the wire.
+//
+// Do not use a Secret as a map key: encoding/json writes string-kinded map
+// keys verbatim.
 type Secret string
 
 // Reveal returns the secret value.
