@@ -278,11 +278,11 @@ type Konbini struct {
 
 // PayEasy carries what a Pay-easy payment needs.
 type PayEasy struct {
-	CustomerName string
-	CustomerKana string
-	Phone        string
-	Email        string
-	DeadlineDays int
+	CustomerName                            string
+	CustomerKana                            string
+	Phone                                   string
+	Email                                   string
+	DeadlineDays                            int
 	ContactName, ContactPhone, ContactHours string
 }
 
