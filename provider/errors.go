@@ -15,9 +15,5 @@ import (
 // [REDACTED]. Errorf does not wrap (%w is not supported): set the
 // returned error's Err, GatewayCode(s), Field or RetrySafe for more.
 func Errorf(provider, op string, kind error, format string, args ...any) *payment.Error {
-	msg := format
-	if len(args) > 0 {
-		msg = fmt.Sprintf(format, args...)
-	}
-	return &payment.Error{Provider: provider, Op: op, Kind: kind, Message: msg}
+	return &payment.Error{Provider: provider, Op: op, Kind: kind, Message: fmt.Sprintf(format, args...)}
 }

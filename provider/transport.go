@@ -54,7 +54,7 @@ func newClientImpl(name string, o Options) clientImpl {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	log = log.Named("http")
+	log = log.Named(name).Named("http")
 	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
