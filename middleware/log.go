@@ -48,14 +48,13 @@ func logEntry(r Result) (zapcore.Level, []zap.Field) {
 	if r.Notification != nil {
 		fields = append(fields, zap.String("notification_kind", string(r.Notification.Kind)))
 	}
+	gatewayCode := ""
 	if r.Payment != nil {
 		fields = append(fields, zap.String("status", r.Payment.Status.String()))
 		if r.Payment.Provider != "" && r.Payment.Provider != r.Provider {
 			fields = append(fields, zap.String("gateway", r.Payment.Provider))
 		}
-		if r.Payment.GatewayCode != "" {
-			fields = append(fields, zap.String("gateway_code", r.Payment.GatewayCode))
-		}
+		gatewayCode = r.Payment.GatewayCode
 		if r.Payment.Status == payment.StatusUnknown {
 			level = zapcore.ErrorLevel
 		}
@@ -64,8 +63,8 @@ func logEntry(r Result) (zapcore.Level, []zap.Field) {
 		fields = append(fields, zap.String("error_kind", kindLabel(r.Err)))
 		var pe *payment.Error
 		if errors.As(r.Err, &pe) {
-			if pe.GatewayCode != "" {
-				fields = append(fields, zap.String("gateway_code", pe.GatewayCode))
+			if gatewayCode == "" {
+				gatewayCode = pe.GatewayCode
 			}
 			if pe.Field != "" {
 				fields = append(fields, zap.String("field", pe.Field))
@@ -77,6 +76,9 @@ func logEntry(r Result) (zapcore.Level, []zap.Field) {
 		if errors.Is(r.Err, payment.ErrOutcomeUnknown) {
 			level = zapcore.ErrorLevel
 		}
+	}
+	if gatewayCode != "" {
+		fields = append(fields, zap.String("gateway_code", gatewayCode))
 	}
 	fields = append(fields, zap.Duration("latency", r.Duration))
 	return level, fields
