@@ -66,6 +66,7 @@ func WithNotificationErrorFunc(f func(ctx context.Context, err error)) Notificat
 //	ErrInvalidSignature (forged)                     403 Forbidden
 //	ErrInvalidRequest (malformed, unknown route)     400 Bad Request
 //	body over the limit                              413 Request Entity Too Large
+//	ErrNotFound (names no payment the gateway knows) 404 Not Found
 //	ErrUnsupported (no notifications)                501 Not Implemented
 //	anything else (verification inquiry failed …)    503 Service Unavailable
 //
@@ -181,6 +182,8 @@ func statusForNotificationError(err error) int {
 			return http.StatusRequestEntityTooLarge
 		}
 		return http.StatusBadRequest
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound
 	case errors.Is(err, ErrUnsupported):
 		return http.StatusNotImplemented
 	default:

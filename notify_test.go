@@ -90,6 +90,10 @@ func TestNotificationHandler(t *testing.T) {
 			notify: func(*http.Request) (*payment.Notification, error) {
 				return nil, &payment.Error{Provider: "gmo", Op: "notification", Kind: payment.ErrUnavailable, RetrySafe: true}
 			}, wantCode: 503, wantBody: "Service Unavailable\n", wantKind: payment.ErrUnavailable, wantCalled: true},
+		{name: "unknown payment", body: good,
+			notify: func(*http.Request) (*payment.Notification, error) {
+				return nil, &payment.Error{Provider: "gmo", Op: "notification", Kind: payment.ErrNotFound}
+			}, wantCode: 404, wantBody: "Not Found\n", wantKind: payment.ErrNotFound, wantCalled: true},
 		{name: "notifications unsupported", body: good,
 			notify: func(*http.Request) (*payment.Notification, error) {
 				return nil, payment.Unsupported("gmo", "notification", "no notifications")
