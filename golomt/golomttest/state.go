@@ -3,8 +3,6 @@ package golomttest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"sort"
 	"time"
 )
 
@@ -83,14 +81,6 @@ func (s *Server) refreshLocked(t *txn, now time.Time) {
 		t.Refunds = 1
 		t.UpdatedAt = t.refundAt
 	}
-}
-
-// wireStatus is inquiry's status: SENT once the payment has a result.
-func (s *Server) wireStatus(t *txn) string {
-	if t.ErrorCode == "" {
-		return "PENDING"
-	}
-	return "SENT"
 }
 
 // recordCharge marks money moving for t. s.mu must be held.
@@ -173,15 +163,3 @@ func (s *Server) InvoiceOf(transactionID string) (string, bool) {
 func (s *Server) PageURL(invoice, lang string) string {
 	return s.URL() + "/payment/" + lang + "/" + invoice
 }
-
-func sortedTxnIDs(m map[string]*txn) []string {
-	ids := make([]string, 0, len(m))
-	for k := range m {
-		ids = append(ids, k)
-	}
-	sort.Strings(ids)
-	return ids
-}
-
-var _ = fmt.Sprint
-var _ = sortedTxnIDs
