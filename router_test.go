@@ -682,3 +682,47 @@ func TestRouterConcurrent(t *testing.T) {
 	assert.Len(t, fakes["gmo"].Calls(), 16)
 	assert.Len(t, fakes["golomt"].Calls(), 16)
 }
+
+// BenchmarkRouter compares a capture through the router (ref parsing,
+// dispatch, result copy) with the same call made on the provider directly.
+func BenchmarkRouter(b *testing.B) {
+	ctx := context.Background()
+	f := newRTFake("gmo", payment.JPY)
+	f.calls = make([]string, 0, 1<<20)
+	r, err := payment.NewRouter(payment.RouterConfig{
+		Providers: map[string]payment.Provider{"gmo": f, "golomt": newRTFake("golomt", payment.MNT)},
+		Rules:     []payment.Rule{{Provider: "golomt", Currencies: []payment.Currency{payment.MNT}}, {Provider: "gmo"}},
+	})
+	require.NoError(b, err)
+	p, err := r.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "o1", Amount: rtYen("100")})
+	require.NoError(b, err)
+	_, inner, err := r.SplitRef(p.Ref)
+	require.NoError(b, err)
+	b.Run("capture/direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f.calls = f.calls[:0]
+			if _, err := f.Capture(ctx, payment.CaptureRequest{Ref: inner}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("capture/router", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f.calls = f.calls[:0]
+			if _, err := r.Capture(ctx, payment.CaptureRequest{Ref: p.Ref}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("eligible", func(b *testing.B) {
+		b.ReportAllocs()
+		req := payment.CreatePaymentRequest{OrderID: "o1", Amount: rtYen("100")}
+		for b.Loop() {
+			if len(r.Eligible(req)) != 1 {
+				b.Fatal("no route")
+			}
+		}
+	})
+}

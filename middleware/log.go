@@ -25,17 +25,30 @@ func Log(p payment.Provider, l *zap.Logger) payment.Provider {
 		start := time.Now()
 		res, err := fn(ctx)
 		res = finish(c, res, err, time.Since(start))
-		level, fields := logEntry(res)
-		if ce := l.Check(level, LogMessage); ce != nil {
-			ce.Write(fields...)
+		if ce := l.Check(logLevel(res), LogMessage); ce != nil {
+			ce.Write(logFields(res)...)
 		}
 		return err
 	})
 }
 
-// logEntry builds the allow-listed fields of one entry. Keep it an
+// logLevel is Info for success, Warn for failures, Error for outcomes that
+// need reconciliation.
+func logLevel(r Result) zapcore.Level {
+	switch {
+	case errors.Is(r.Err, payment.ErrOutcomeUnknown):
+		return zapcore.ErrorLevel
+	case r.Payment != nil && r.Payment.Status == payment.StatusUnknown:
+		return zapcore.ErrorLevel
+	case r.Err != nil:
+		return zapcore.WarnLevel
+	}
+	return zapcore.InfoLevel
+}
+
+// logFields builds the allow-listed fields of one entry. Keep it an
 // allow-list: never add a request, an error message, a body or a header.
-func logEntry(r Result) (zapcore.Level, []zap.Field) {
+func logFields(r Result) []zap.Field {
 	fields := make([]zap.Field, 0, 10)
 	fields = append(fields, zap.String("op", r.Op), zap.String("provider", r.Provider))
 	if r.OrderID != "" {
@@ -44,7 +57,6 @@ func logEntry(r Result) (zapcore.Level, []zap.Field) {
 	if r.Ref != "" {
 		fields = append(fields, zap.String("ref", string(r.Ref)))
 	}
-	level := zapcore.InfoLevel
 	if r.Notification != nil {
 		fields = append(fields, zap.String("notification_kind", string(r.Notification.Kind)))
 	}
@@ -55,9 +67,6 @@ func logEntry(r Result) (zapcore.Level, []zap.Field) {
 			fields = append(fields, zap.String("gateway", r.Payment.Provider))
 		}
 		gatewayCode = r.Payment.GatewayCode
-		if r.Payment.Status == payment.StatusUnknown {
-			level = zapcore.ErrorLevel
-		}
 	}
 	if r.Err != nil {
 		fields = append(fields, zap.String("error_kind", kindLabel(r.Err)))
@@ -70,16 +79,10 @@ func logEntry(r Result) (zapcore.Level, []zap.Field) {
 				fields = append(fields, zap.String("field", pe.Field))
 			}
 		}
-		if level < zapcore.WarnLevel {
-			level = zapcore.WarnLevel
-		}
-		if errors.Is(r.Err, payment.ErrOutcomeUnknown) {
-			level = zapcore.ErrorLevel
-		}
 	}
 	if gatewayCode != "" {
 		fields = append(fields, zap.String("gateway_code", gatewayCode))
 	}
 	fields = append(fields, zap.Duration("latency", r.Duration))
-	return level, fields
+	return fields
 }
