@@ -1,0 +1,378 @@
+package gmo
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/kessai/payment"
+)
+
+// Confirm executes or verifies a payment.
+//
+//   - With Method: ExecTran with the card token or the stored card
+//     (MemberID = StoredCard.CustomerID, CardSeq = StoredCard.CardID, site
+//     credentials from Config). ACS=0 gives StatusAuthorized (manual
+//     capture) or StatusCaptured; ACS=2 gives StatusRequiresAction with a
+//     GET redirect to GMO's RedirectUrl; ACS=1 (3-D Secure 1.0) a POST
+//     form to ACSUrl with PaReq, TermUrl and MD.
+//   - With Return (the browser came back to the ReturnURL after 3-D
+//     Secure): SecureTran2 (SecureTran when the browser brought PaRes). The
+//     browser's values are hints: an AccessID or MD that differs from the
+//     ref fails with ErrInvalidRequest before any I/O.
+//   - With neither: the current state (SearchTrade).
+//
+// The 3-D Secure RetUrl is ConfirmRequest.ReturnURL, or the
+// CreatePaymentRequest.ReturnURL this provider remembered in its in-memory
+// cache. When neither is available and 3-D Secure is on, Confirm fails with
+// ErrInvalidRequest (field ReturnURL) before any I/O: pass ReturnURL on
+// Confirm when CreatePayment ran in another process.
+//
+// Every CheckString is verified in constant time. A mismatch fails with
+// ErrInvalidSignature; because money may have moved, Confirm then reads the
+// gateway's state with SearchTrade and returns it as the *Payment next to
+// the error (nil when the inquiry failed too). Never ship on that payment
+// without checking the error.
+//
+// An ambiguous outcome (timeout or cut connection after sending, HTTP 5xx,
+// E82/E90/E91/42C) is never resent: Confirm asks SearchTrade and returns the
+// gateway's truth. If even that fails it returns StatusUnknown with an
+// ErrOutcomeUnknown error (which also matches ctx.Err() when the context
+// ended). Confirming an order that was already executed answers the
+// existing state without charging again.
+func (p *Provider) Confirm(ctx context.Context, req payment.ConfirmRequest) (*payment.Payment, error) {
+	const op = "confirm"
+	orderID, accessID, err := ParseRef(req.Ref)
+	if err != nil {
+		return nil, withOp(err, op)
+	}
+	if err := checkReturnURL(op, "ReturnURL", req.ReturnURL); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.Method != nil && req.Return != nil:
+		return nil, payment.InvalidRequest(providerName, op, "Method", "set Method or Return, not both")
+	case req.Method != nil:
+		return p.execTran(ctx, orderID, accessID, req)
+	case req.Return != nil:
+		return p.secureTran(ctx, orderID, accessID, req.Return)
+	}
+	t, err := p.searchRef(ctx, op, orderID, accessID)
+	if err != nil {
+		return nil, err
+	}
+	return p.toPayment(t), nil
+}
+
+// execPlan is a validated ExecTran request.
+type execPlan struct {
+	method, payTimes string
+}
+
+func (p *Provider) checkMethod(m *payment.PaymentMethod) (execPlan, error) {
+	const op = "confirm"
+	switch {
+	case m.Konbini != nil:
+		return execPlan{}, payment.Unsupported(providerName, op, "konbini payments are not supported")
+	case m.PayEasy != nil:
+		return execPlan{}, payment.Unsupported(providerName, op, "pay-easy payments are not supported")
+	case !m.CardToken.IsZero() && m.StoredCard != nil:
+		return execPlan{}, payment.InvalidRequest(providerName, op, "Method", "set CardToken or StoredCard, not both")
+	case m.CardToken.IsZero() && m.StoredCard == nil:
+		return execPlan{}, payment.InvalidRequest(providerName, op, "Method", "a card token or a stored card is required")
+	}
+	if tok := m.CardToken.Reveal(); tok != "" && (len(tok) > 512 || !printableASCII(tok)) {
+		return execPlan{}, payment.InvalidRequest(providerName, op, "Method.CardToken", "malformed card token")
+	}
+	if sc := m.StoredCard; sc != nil {
+		if p.cfg.SiteID == "" {
+			return execPlan{}, payment.InvalidRequest(providerName, op, "Method.StoredCard", "stored cards need Config.SiteID and SitePass")
+		}
+		if err := checkMemberID(op, "Method.StoredCard.CustomerID", sc.CustomerID); err != nil {
+			return execPlan{}, err
+		}
+		if err := checkCardSeq(op, "Method.StoredCard.CardID", sc.CardID, true); err != nil {
+			return execPlan{}, err
+		}
+	}
+	if sc := m.SecurityCode.Reveal(); sc != "" && (len(sc) < 3 || len(sc) > 4 || !isDigits(sc)) {
+		return execPlan{}, payment.InvalidRequest(providerName, op, "Method.SecurityCode", "security code must be 3 or 4 digits")
+	}
+	plan := execPlan{method: "1"}
+	if in := m.Installments; in != nil {
+		switch in.Plan {
+		case payment.PlanLump, payment.PlanBonusLump, payment.PlanRevolving:
+			if in.Count != 0 {
+				return execPlan{}, payment.InvalidRequest(providerName, op, "Method.Installments.Count", "count is only for installment plans")
+			}
+		case payment.PlanInstallments, payment.PlanBonusInstallments:
+			if in.Count < 2 || in.Count > 99 {
+				return execPlan{}, payment.InvalidRequest(providerName, op, "Method.Installments.Count", "installments need a count of 2 to 99")
+			}
+			plan.payTimes = itoa(int64(in.Count))
+		default:
+			return execPlan{}, payment.InvalidRequest(providerName, op, "Method.Installments.Plan", "unknown plan")
+		}
+		// GMO Method: 1 lump, 2 installments, 3 bonus lump, 4 bonus
+		// installments, 5 revolving — the same numbers as InstallmentPlan.
+		plan.method = itoa(int64(in.Plan))
+	}
+	return plan, nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7F {
+			return false
+		}
+	}
+	return true
+}
+
+// known returns what is needed to execute: the cached entry, or one built
+// from SearchTrade (t non-nil then).
+func (p *Provider) known(ctx context.Context, op, orderID, accessID string) (entry, *trade, error) {
+	if e, ok := p.cache.get(accessID); ok && e.orderID == orderID && e.jobCd != "" {
+		return e, nil, nil
+	}
+	t, err := p.searchRef(ctx, op, orderID, accessID)
+	if err != nil {
+		return entry{}, nil, err
+	}
+	e, _ := p.cache.get(accessID)
+	if e.orderID == "" {
+		e = entry{orderID: orderID, accessPass: t.AccessPass, jobCd: registeredJob(t.JobCd), amount: t.Amount}
+	}
+	return e, t, nil
+}
+
+func (p *Provider) execTran(ctx context.Context, orderID, accessID string, req payment.ConfirmRequest) (*payment.Payment, error) {
+	const op = "confirm"
+	plan, err := p.checkMethod(req.Method)
+	if err != nil {
+		return nil, err
+	}
+	retURL := req.ReturnURL
+	cached, inCache := p.cache.get(accessID)
+	if retURL == "" && inCache {
+		retURL = cached.returnURL
+	}
+	if retURL == "" && p.tdFlag != string(TdFlagOff) {
+		return nil, payment.InvalidRequest(providerName, op, "ReturnURL",
+			"3-D Secure needs a return url: set ConfirmRequest.ReturnURL (CreatePaymentRequest.ReturnURL is only remembered in this process)")
+	}
+	e, t, err := p.known(ctx, op, orderID, accessID)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil && t.Status != "UNPROCESSED" {
+		// Already executed (or waiting for 3-D Secure): report, never
+		// execute twice.
+		return p.existing(t)
+	}
+	var f form
+	f.buf = make([]byte, 0, 320)
+	f.add("AccessID", accessID)
+	f.addSecret("AccessPass", e.accessPass)
+	f.add("OrderID", orderID)
+	f.add("Method", plan.method)
+	f.add("PayTimes", plan.payTimes)
+	m := req.Method
+	if sc := m.StoredCard; sc != nil {
+		f.add("SiteID", p.cfg.SiteID)
+		f.addSecret("SitePass", p.cfg.SitePass)
+		f.add("MemberID", sc.CustomerID)
+		f.add("SeqMode", "0")
+		f.add("CardSeq", sc.CardID)
+	} else {
+		f.addSecret("Token", m.CardToken)
+	}
+	f.addSecret("SecurityCode", m.SecurityCode)
+	if p.tdFlag != string(TdFlagOff) {
+		f.add("RetUrl", retURL)
+	}
+	r, err := p.call(ctx, op, "ExecTran", &f, false, nil)
+	if err != nil {
+		return p.afterExecError(ctx, op, orderID, accessID, e, err)
+	}
+	switch acs := r.get("ACS"); acs {
+	case "0":
+		return p.executed(ctx, op, orderID, accessID, e, r)
+	case "2":
+		u := r.get("RedirectUrl")
+		if !validRedirect(u) {
+			return p.badReply(ctx, op, orderID, accessID, e, "ACS=2 reply without a valid RedirectUrl")
+		}
+		pay := p.newPayment(orderID, accessID, payment.StatusRequiresAction, e.amount)
+		pay.NextAction = &payment.NextAction{Type: payment.NextActionRedirect, Method: "GET", URL: u}
+		p.log.Debug("3-D Secure 2.0 redirect", zap.String("order_id", orderID))
+		return pay, nil
+	case "1":
+		u := r.get("ACSUrl")
+		if !validRedirect(u) || r.get("PaReq") == "" {
+			return p.badReply(ctx, op, orderID, accessID, e, "ACS=1 reply without a valid ACSUrl/PaReq")
+		}
+		pay := p.newPayment(orderID, accessID, payment.StatusRequiresAction, e.amount)
+		pay.NextAction = &payment.NextAction{Type: payment.NextActionRedirect, Method: "POST", URL: u,
+			Fields: []payment.FormField{{Name: "PaReq", Value: r.get("PaReq")}, {Name: "TermUrl", Value: retURL}, {Name: "MD", Value: r.get("MD")}}}
+		p.log.Debug("3-D Secure 1.0 redirect", zap.String("order_id", orderID))
+		return pay, nil
+	default:
+		return p.badReply(ctx, op, orderID, accessID, e, "reply without a known ACS value")
+	}
+}
+
+func validRedirect(u string) bool {
+	if u == "" || len(u) > 4096 || !printableASCII(u) {
+		return false
+	}
+	pu, err := url.Parse(u)
+	return err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != ""
+}
+
+// badReply handles a success reply that makes no sense after a
+// money-moving call: the outcome is unknown, so reconcile.
+func (p *Provider) badReply(ctx context.Context, op, orderID, accessID string, e entry, msg string) (*payment.Payment, error) {
+	cause := &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrOutcomeUnknown, Message: msg}
+	return p.afterExecError(ctx, op, orderID, accessID, e, cause)
+}
+
+// existing reports an order that was executed before (Confirm repeated).
+func (p *Provider) existing(t *trade) (*payment.Payment, error) {
+	pay := p.toPayment(t)
+	if t.Status == "AUTHENTICATED" {
+		// 3-D Secure done, SecureTran2 pending: the browser's return
+		// completes it.
+		pay.Status = payment.StatusRequiresAction
+	}
+	return pay, nil
+}
+
+// afterExecError handles a failed ExecTran/SecureTran(2). Ambiguous
+// failures and E11010001 (already executed) are resolved with SearchTrade.
+func (p *Provider) afterExecError(ctx context.Context, op, orderID, accessID string, e entry, err error) (*payment.Payment, error) {
+	switch {
+	case isAmbiguous(err):
+		t, pay, rerr := p.reconcile(ctx, op, orderID, accessID, e.amount, err)
+		if rerr != nil {
+			p.log.Warn("outcome unknown", zap.String("order_id", orderID), zap.String("op", op))
+			return pay, rerr
+		}
+		p.log.Info("reconciled", zap.String("order_id", orderID), zap.String("op", op), zap.String("gmo_status", t.Status))
+		if executed(t.Status) {
+			return p.toPayment(t), nil
+		}
+		// Not executed (UNPROCESSED / AUTHENTICATED). GMO executes an
+		// AccessID at most once, so confirming again cannot charge twice.
+		pay = p.toPayment(t)
+		return pay, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: true,
+			GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
+			Message: "the gateway did not execute the payment (status " + strings.ToLower(t.Status) + "); confirming again is safe"}
+	case hasCode(err, "E11010001"):
+		t, serr := p.searchRef(ctx, op, orderID, accessID)
+		if serr != nil {
+			return nil, err
+		}
+		return p.existing(t)
+	}
+	return nil, err
+}
+
+func codeOf(err error) string {
+	if c := codesOf(err); len(c) > 0 {
+		return c[0]
+	}
+	return ""
+}
+
+func gatewayCodes(err error) []string {
+	if pe := asError(err); pe != nil {
+		return pe.GatewayCodes
+	}
+	return nil
+}
+
+// executed builds the result of a successful execution reply (ExecTran
+// ACS=0, SecureTran, SecureTran2) after verifying its CheckString.
+func (p *Provider) executed(ctx context.Context, op, orderID, accessID string, e entry, r response) (*payment.Payment, error) {
+	if r.get("OrderID") != orderID || !verifyCheckString(r, p.cfg.ShopPass) {
+		p.log.Warn("checkstring mismatch", zap.String("order_id", orderID), zap.String("op", op))
+		serr := &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidSignature,
+			Message: "CheckString of the gateway reply does not verify; the payment below is the gateway's state read with SearchTrade"}
+		t, err := p.searchRef(ctx, op, orderID, accessID)
+		if err != nil {
+			serr.Message = "CheckString of the gateway reply does not verify and the inquiry failed; resolve with Inquire"
+			return nil, serr
+		}
+		return p.toPayment(t), serr
+	}
+	st := payment.StatusAuthorized
+	amount := e.amount
+	pay := p.newPayment(orderID, accessID, st, amount)
+	if e.jobCd == "CAPTURE" {
+		pay.Status = payment.StatusCaptured
+		pay.Captured = pay.Amount
+	}
+	pay.TransactionID = r.get("TranID")
+	pay.ApprovalCode = r.get("Approve")
+	p.log.Info("executed", zap.String("order_id", orderID), zap.String("status", pay.Status.String()), zap.Int64("amount", amount))
+	return pay, nil
+}
+
+// secureTran completes a payment after the browser returned from 3-D
+// Secure.
+func (p *Provider) secureTran(ctx context.Context, orderID, accessID string, ret *payment.RedirectReturn) (*payment.Payment, error) {
+	const op = "confirm"
+	vals := ret.Values
+	get := func(k string) (string, bool) {
+		for key, vs := range vals {
+			if strings.EqualFold(key, k) && len(vs) > 0 {
+				return vs[0], true
+			}
+		}
+		return "", false
+	}
+	if v, ok := get("AccessID"); ok && v != accessID {
+		return nil, payment.InvalidRequest(providerName, op, "Return.AccessID", "the browser's AccessID does not match the payment reference")
+	}
+	paRes, is3DS1 := get("PaRes")
+	if md, ok := get("MD"); ok && md != accessID {
+		return nil, payment.InvalidRequest(providerName, op, "Return.MD", "the browser's MD does not match the payment reference")
+	}
+	if is3DS1 && (paRes == "" || len(paRes) > 64<<10) {
+		return nil, payment.InvalidRequest(providerName, op, "Return.PaRes", "empty or oversized PaRes")
+	}
+	e, t, err := p.known(ctx, op, orderID, accessID)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil && t.Status != "UNPROCESSED" && t.Status != "AUTHENTICATED" {
+		return p.existing(t)
+	}
+	var f form
+	api := "SecureTran2"
+	if is3DS1 {
+		api = "SecureTran"
+		f.add("PaRes", paRes)
+		f.add("MD", accessID)
+	} else {
+		f.add("AccessID", accessID)
+		f.addSecret("AccessPass", e.accessPass)
+	}
+	r, err := p.call(ctx, op, api, &f, false, nil)
+	if err != nil {
+		return p.afterExecError(ctx, op, orderID, accessID, e, err)
+	}
+	return p.executed(ctx, op, orderID, accessID, e, r)
+}
+
+func asError(err error) *payment.Error {
+	var pe *payment.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
