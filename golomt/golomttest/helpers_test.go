@@ -3,8 +3,10 @@ package golomttest_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -22,6 +24,13 @@ func call(t *testing.T, srv *golomttest.Server, path string, body any) (int, []b
 
 func callAuth(t *testing.T, srv *golomttest.Server, path string, body any, auth string) (int, []byte) {
 	t.Helper()
+	code, out, err := rawCall(srv, path, body, auth)
+	require.NoError(t, err)
+	return code, out
+}
+
+// rawCall is callAuth without t, for goroutines.
+func rawCall(srv *golomttest.Server, path string, body any, auth string) (int, []byte, error) {
 	var raw []byte
 	switch b := body.(type) {
 	case string:
@@ -30,21 +39,25 @@ func callAuth(t *testing.T, srv *golomttest.Server, path string, body any, auth 
 		raw = b
 	default:
 		var err error
-		raw, err = json.Marshal(b)
-		require.NoError(t, err)
+		if raw, err = json.Marshal(b); err != nil {
+			return 0, nil, err
+		}
 	}
 	req, err := http.NewRequest(http.MethodPost, srv.URL()+path, bytes.NewReader(raw))
-	require.NoError(t, err)
+	if err != nil {
+		return 0, nil, err
+	}
 	req.Header.Set("Content-Type", "application/json")
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		return 0, nil, err
+	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, out
+	return resp.StatusCode, out, err
 }
 
 func decode(t *testing.T, b []byte) map[string]any {
@@ -124,14 +137,40 @@ func htmlUnescape(s string) string {
 // submit posts the card form like a browser and returns the raw response.
 func submit(t *testing.T, base, action string, vals url.Values, c golomttest.Card) (*http.Response, string) {
 	t.Helper()
+	resp, body, err := rawSubmit(base, action, vals, c)
+	require.NoError(t, err)
+	return resp, body
+}
+
+// rawSubmit is submit without t, for goroutines.
+func rawSubmit(base, action string, vals url.Values, c golomttest.Card) (*http.Response, string, error) {
 	vals.Set("cardNumber", c.Number)
 	vals.Set("expiry", c.Expiry)
 	vals.Set("cvv", c.CVC)
 	vals.Set("cardHolder", c.Holder)
 	resp, err := browserClient().PostForm(base+action, vals)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, "", err
+	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, string(b)
+	return resp, string(b), err
 }
+
+// createInvoice is invoice without t, for goroutines.
+func createInvoice(srv *golomttest.Server, id, amount, callback, genToken string) (string, error) {
+	code, body, err := rawCall(srv, "/api/invoice", map[string]string{
+		"amount": amount, "callback": callback, "checksum": srv.Sign(id, amount, "GET", callback),
+		"genToken": genToken, "returnType": "GET", "transactionId": id,
+	}, "Bearer "+srv.BearerToken())
+	if err != nil {
+		return "", err
+	}
+	var m map[string]string
+	if err := json.Unmarshal(body, &m); err != nil || code != http.StatusOK {
+		return "", fmt.Errorf("invoice %s: %d %s", id, code, body)
+	}
+	return m["invoice"], nil
+}
+
+func httptestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }

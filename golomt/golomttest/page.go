@@ -188,12 +188,16 @@ func (s *Server) pagePOST(k pageKind) http.HandlerFunc {
 			return
 		}
 		f, faulty := s.takeFault(APIPage)
-		if faulty && !s.applyFaultBefore(w, r, f) {
+		if faulty && f.Kind == FaultDropBeforeProcess {
+			dropConnection(w)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		if faulty && !s.applyFaultBefore(w, r, f) {
 			return
 		}
 		s.serveWithFaultAfter(w, r, f, func(w http.ResponseWriter) { s.submit(w, r, k, lang) })

@@ -153,12 +153,18 @@ func (s *Server) apiHandler(name string, h func(w http.ResponseWriter, r *http.R
 			return
 		}
 		f, faulty := s.takeFault(name)
-		if faulty && !s.applyFaultBefore(w, r, f) {
+		if faulty && f.Kind == FaultDropBeforeProcess {
+			dropConnection(w)
 			return
 		}
+		// The body is read before any delay: a request the bank received is
+		// processed even if the client gives up while waiting.
 		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.maxBody))
 		if err != nil {
 			s.writeError(w, r, http.StatusBadRequest, "Validation", "Request body too large or unreadable")
+			return
+		}
+		if faulty && !s.applyFaultBefore(w, r, f) {
 			return
 		}
 		if !faulty {
