@@ -211,4 +211,3 @@ type Delivery struct {
 	OK      bool   // the merchant answered "0"
 	At      time.Time
 }
-

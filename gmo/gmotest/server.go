@@ -1,11 +1,11 @@
 package gmotest
 
 import (
-	"context"
+	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,14 +31,23 @@ type Server struct {
 	ts  *httptest.Server
 	mux *http.ServeMux
 
-	mu       sync.Mutex
-	offset   time.Duration // added to cfg.clock when it cannot Advance itself
+	offset atomic.Int64 // nanoseconds added to cfg.clock when it cannot Advance itself
+
+	mu       sync.Mutex // guards everything below; API handlers run under it
 	requests int
 	calls    map[string]int
 	faults   map[string][]Fault
 	orders   map[string]*tran // by OrderID
 	byAccess map[string]*tran // by AccessID
 	seq      int              // creation order, TranID sequence
+
+	tokens map[string]*token
+	sites  map[string]*member // by MemberID (one site)
+	tds    map[string]*tran   // by 3-D Secure transId
+	notes  []*note            // every notification, oldest first
+	delivs []Delivery
+	wake   chan struct{}
+	key    [32]byte // signs challenge URLs
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -48,7 +57,7 @@ type Server struct {
 // NewServer returns a started simulator on a loopback httptest server.
 // Close stops it and any background notifier.
 func NewServer(opts ...Option) *Server {
-	s := NewHandler(opts...)
+	s := newServer(opts...)
 	s.ts = httptest.NewServer(s.mux)
 	s.start()
 	return s
@@ -58,6 +67,12 @@ func NewServer(opts ...Option) *Server {
 // [Server.Handler] on your own listener (paysim). Background notification
 // delivery starts at once when [WithNotifyURL] is set; call Close to stop it.
 func NewHandler(opts ...Option) *Server {
+	s := newServer(opts...)
+	s.start()
+	return s
+}
+
+func newServer(opts ...Option) *Server {
 	cf := config{
 		creds:          Credentials{DefaultShopID, DefaultShopPass, DefaultSiteID, DefaultSitePass},
 		clock:          systemClock{},
@@ -82,17 +97,17 @@ func NewHandler(opts ...Option) *Server {
 		faults:   map[string][]Fault{},
 		orders:   map[string]*tran{},
 		byAccess: map[string]*tran{},
+		tokens:   map[string]*token{},
+		sites:    map[string]*member{},
+		tds:      map[string]*tran{},
+		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
+	_, _ = rand.Read(s.key[:])
 	s.mux = http.NewServeMux()
 	s.routes()
-	if s.ts == nil {
-		s.start()
-	}
 	return s
 }
-
-func (s *Server) start() {}
 
 // URL returns the base URL to pass to provider.WithBaseURL (empty for a
 // server made by [NewHandler] without [WithPublicURL]).
@@ -123,10 +138,7 @@ func (s *Server) Credentials() Credentials { return s.cfg.creds }
 
 // Now returns the simulator's current time.
 func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	off := s.offset
-	s.mu.Unlock()
-	return s.cfg.clock.Now().Add(off)
+	return s.cfg.clock.Now().Add(time.Duration(s.offset.Load()))
 }
 
 // Advance moves simulator time forward by d: the [ManualClock] given to
@@ -136,10 +148,12 @@ func (s *Server) Advance(d time.Duration) {
 	if a, ok := s.cfg.clock.(interface{ Advance(time.Duration) }); ok {
 		a.Advance(d)
 	} else {
-		s.mu.Lock()
-		s.offset += d
-		s.mu.Unlock()
+		s.offset.Add(int64(d))
 	}
+	s.mu.Lock()
+	s.sweep(s.Now())
+	s.mu.Unlock()
+	s.poke()
 }
 
 // InjectFault queues f for the next request to api ("EntryTran",
@@ -172,57 +186,10 @@ func (s *Server) Calls(api string) int {
 func (s *Server) Ledger(orderID string) (LedgerEntry, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.sweep(s.Now())
 	t, ok := s.orders[orderID]
 	if !ok {
 		return LedgerEntry{}, false
 	}
 	return t.entry(), true
 }
-
-// Ledgers returns every order, oldest first.
-func (s *Server) Ledgers() []LedgerEntry { return nil }
-
-// IssueToken tokenizes a card as GMO's token.js would (expire is YYYYMM).
-// The token is single-use and expires after the token lifetime.
-func (s *Server) IssueToken(pan, expireYYYYMM, cvc, holder string) (string, error) {
-	return "", nil
-}
-
-// CompleteChallenge plays the customer's browser on a 3-D Secure
-// RedirectUrl: it loads the challenge page, submits it (pass or fail) and
-// returns the values the browser then carries to RetUrl (form fields for
-// CallbackType 1, query parameters for CallbackType 3).
-func (s *Server) CompleteChallenge(ctx context.Context, redirectURL string, pass bool) (url.Values, error) {
-	return nil, nil
-}
-
-// ChallengeReturn is [Server.CompleteChallenge] returning the browser's
-// request to RetUrl itself (not sent), for feeding a merchant handler.
-func (s *Server) ChallengeReturn(ctx context.Context, redirectURL string, pass bool) (*http.Request, error) {
-	return nil, nil
-}
-
-// NextNotification builds the next result notification GMO would send for
-// orderID (oldest not yet taken by NextNotification), exactly as it goes on
-// the wire: a cp932 form POST to the notify URL (or
-// http://merchant.invalid/notify). It fails when there is none.
-func (s *Server) NextNotification(orderID string) (*http.Request, error) {
-	return nil, nil
-}
-
-// PingNotification builds a connectivity-check notification
-// (ErrInfo=E00000000).
-func (s *Server) PingNotification() (*http.Request, error) { return nil, nil }
-
-// Deliveries returns the background delivery attempts made so far.
-func (s *Server) Deliveries() []Delivery { return nil }
-
-// StatusHandler returns an HTML page listing the ledger (also served at
-// /gmotest/status by Handler).
-func (s *Server) StatusHandler() http.Handler { return http.NotFoundHandler() }
-
-func (s *Server) routes() {}
-
-type tran struct{}
-
-func (t *tran) entry() LedgerEntry { return LedgerEntry{} }

@@ -1,0 +1,81 @@
+package gmotest
+
+import (
+	"html/template"
+	"net/http"
+	"sort"
+)
+
+// Ledgers returns every order, oldest first.
+func (s *Server) Ledgers() []LedgerEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweep(s.Now())
+	ts := make([]*tran, 0, len(s.orders))
+	for _, t := range s.orders {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].seq < ts[j].seq })
+	out := make([]LedgerEntry, len(ts))
+	for i, t := range ts {
+		out[i] = t.entry()
+	}
+	return out
+}
+
+var statusPage = template.Must(template.New("s").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8"><title>gmotest ledger</title>
+<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}</style>
+</head><body>
+<h1>GMO simulator ledger</h1>
+<p>Simulator time {{.Now}} &middot; {{.Requests}} requests &middot; shop {{.ShopID}}</p>
+<table>
+<tr><th>OrderID</th><th>PayType</th><th>Status</th><th>JobCd</th><th>Amount</th><th>Authorized</th><th>Captured</th><th>Refunded</th><th>Charges</th><th>Sales</th><th>Refunds</th><th>Voids</th><th>Declines</th><th>Card</th><th>TranID</th><th>History</th></tr>
+{{range .Ledgers}}<tr><td>{{.OrderID}}</td><td>{{.PayType}}</td><td>{{.Status}}</td><td>{{.JobCd}}</td><td>{{.Amount}}</td><td>{{.Authorized}}</td><td>{{.Captured}}</td><td>{{.Refunded}}</td><td>{{.Charges}}</td><td>{{.Sales}}</td><td>{{.Refunds}}</td><td>{{.Voids}}</td><td>{{.Declines}}</td><td>{{.CardNo}}</td><td>{{.TranID}}</td><td>{{range .History}}{{.}}<br>{{end}}</td></tr>
+{{else}}<tr><td colspan="16">no orders yet</td></tr>
+{{end}}</table>
+<h2>Notification deliveries</h2>
+<table><tr><th>At</th><th>OrderID</th><th>Status</th><th>ErrInfo</th><th>Attempt</th><th>Answer</th><th>Error</th><th>OK</th></tr>
+{{range .Deliveries}}<tr><td>{{.At}}</td><td>{{.OrderID}}</td><td>{{.Status}}</td><td>{{.ErrInfo}}</td><td>{{.Attempt}}</td><td>{{.Answer}}</td><td>{{.Err}}</td><td>{{.OK}}</td></tr>
+{{else}}<tr><td colspan="8">none</td></tr>
+{{end}}</table>
+</body></html>
+`))
+
+// StatusHandler returns an HTML page listing the ledger and notification
+// deliveries (also served at /gmotest/status by Handler). It shows no
+// passwords and only masked card numbers.
+func (s *Server) StatusHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.countRequest("")
+		data := struct {
+			Now        string
+			Requests   int
+			ShopID     string
+			Ledgers    []LedgerEntry
+			Deliveries []Delivery
+		}{gmoTime(s.Now()), s.Requests(), s.cfg.creds.ShopID, s.Ledgers(), s.Deliveries()}
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = statusPage.Execute(w, data)
+	})
+}
+
+var receiptPage = template.Must(template.New("r").Parse(`<!DOCTYPE html>
+<html lang="ja"><head><meta charset="UTF-8"><title>払込票 (gmotest)</title></head><body>
+<h1>払込票 / Payment slip</h1>
+<p>Order {{.OrderID}} &middot; {{.Amount}} JPY &middot; status {{.Status}}</p>
+</body></html>
+`))
+
+// serveReceipt is the printable slip behind a konbini ReceiptUrl.
+func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request) {
+	s.countRequest("")
+	e, ok := s.Ledger(r.URL.Query().Get("order"))
+	if !ok || e.PayType != "3" {
+		pageError(w, http.StatusNotFound, "unknown payment slip")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	_ = receiptPage.Execute(w, e)
+}
