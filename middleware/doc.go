@@ -18,7 +18,9 @@
 //
 // [Log] writes one entry per call with allow-listed fields only: op,
 // provider, order_id, ref (a [payment.PaymentRef] holds no secret),
-// status, notification kind, error_kind, gateway_code, field and latency.
+// status, notification_kind, error_kind, gateway_code, field, gateway (the
+// gateway behind a [payment.Router], when it differs from provider) and
+// latency.
 // It never logs requests, card data, tokens, error messages or bodies.
 // Successful calls log at Info, failures at Warn, and outcomes that need
 // reconciliation (an [payment.ErrOutcomeUnknown] error or a

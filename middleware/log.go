@@ -78,6 +78,9 @@ func logFields(r Result) []zap.Field {
 			if pe.Field != "" {
 				fields = append(fields, zap.String("field", pe.Field))
 			}
+			if r.Payment == nil && pe.Provider != "" && pe.Provider != r.Provider {
+				fields = append(fields, zap.String("gateway", pe.Provider))
+			}
 		}
 	}
 	if gatewayCode != "" {

@@ -198,6 +198,8 @@ func TestLog(t *testing.T) {
 		{name: "success", level: zapcore.InfoLevel, fields: map[string]any{"status": "captured"}},
 		{name: "declined", err: &payment.Error{Provider: "fake", Kind: payment.ErrDeclined, GatewayCode: "42G020000", Message: secretMsg},
 			level: zapcore.WarnLevel, fields: map[string]any{"error_kind": "declined", "gateway_code": "42G020000"}},
+		{name: "declined behind a router", err: &payment.Error{Provider: "gmo", Kind: payment.ErrDeclined, GatewayCode: "42G020000"},
+			level: zapcore.WarnLevel, fields: map[string]any{"error_kind": "declined", "gateway_code": "42G020000", "gateway": "gmo"}},
 		{name: "invalid", err: payment.InvalidRequest("fake", "x", "OrderID", secretMsg),
 			level: zapcore.WarnLevel, fields: map[string]any{"error_kind": "invalid_request", "field": "OrderID"}},
 		{name: "outcome unknown", err: &payment.Error{Kind: payment.ErrOutcomeUnknown, Err: errors.New(secretMsg)},
