@@ -456,7 +456,9 @@ func (p *Provider) checkOrderID(op, id string) error {
 	return nil
 }
 
-func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
 
 // formatAmount is the single place an amount becomes wire text; the same
 // string goes into the body and the checksum.

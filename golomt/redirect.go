@@ -35,7 +35,9 @@ type Redirect struct {
 // whole). It consumes r.Body. Malformed input fails with ErrInvalidRequest.
 func ParseRedirect(r *http.Request) (Redirect, error) {
 	const op = "redirect"
-	bad := func(field, msg string) (Redirect, error) { return Redirect{}, payment.InvalidRequest(Name, op, field, msg) }
+	bad := func(field, msg string) (Redirect, error) {
+		return Redirect{}, payment.InvalidRequest(Name, op, field, msg)
+	}
 	if r == nil || r.URL == nil {
 		return bad("Request", "no request")
 	}
