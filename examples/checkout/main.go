@@ -1,0 +1,68 @@
+// Command checkout is a small merchant web shop on kessai: a product priced
+// in JPY (paid by card through GMO Payment Gateway, with 3-D Secure) and in
+// MNT (paid on Golomt Bank's hosted card page), with capture, refund and
+// void buttons, a status history and a redacted event log of every
+// gateway call and notification.
+//
+// # Running it
+//
+//	go run ./examples/checkout
+//
+// starts, in one process on 127.0.0.1, the GMO and Golomt simulators and
+// the shop, and prints the URL to open. It needs no credentials and no
+// network. The card form never sends the card number to the shop: an
+// inline script posts it to the (simulated) GMO tokenizer, as GMO's
+// token.js would, and the form carries only the token.
+//
+// # Real sandbox credentials
+//
+// Point the same shop at real gateways with payment.Open URLs, as flags
+// or environment variables:
+//
+//	KESSAI_GMO_URL='gmo://SHOPID:SHOPPASS@pt01.mul-pay.jp' \
+//	KESSAI_GOLOMT_URL='golomt://…' \
+//	go run ./examples/checkout -public-url https://your-tunnel.example
+//
+// Each gateway left unset keeps its simulator. See README.md beside this
+// file for every flag.
+//
+// # Routes
+//
+// One payment.Router sends JPY to the "gmo" route and MNT to the "golomt"
+// route; payment.NotificationHandler receives notifications at
+// /notify/{provider}. The shop's handlers are in shop.go; start builds the
+// whole demo so tests can run it on 127.0.0.1:0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.uber.org/zap/zapcore"
+)
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var extra zapcore.Core
+	if !cfg.Quiet {
+		extra = terminalCore(os.Stderr)
+	}
+	if err := run(ctx, cfg, os.Stdout, extra); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
