@@ -432,3 +432,34 @@ func TestSettlementDetails(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, code)
 	})
 }
+
+func TestBodyLimitsAndMediaType(t *testing.T) {
+	srv := golomttest.NewServer()
+	defer srv.Close()
+	t.Run("huge body", func(t *testing.T) {
+		huge := `{"transactionId":"` + strings.Repeat("a", 1<<20) + `"}`
+		code, resp := call(t, srv, "/api/inquiry", huge)
+		assert.Equal(t, http.StatusBadRequest, code)
+		assert.Equal(t, "Validation", str(decode(t, resp), "error"))
+	})
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded"} {
+		t.Run("content type "+ct, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/api/inquiry", strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer "+srv.BearerToken())
+			if ct != "" {
+				req.Header.Set("Content-Type", ct)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+			assert.Equal(t, float64(415), decode(t, b)["status"])
+		})
+	}
+	t.Run("close twice", func(t *testing.T) {
+		s := golomttest.NewServer()
+		s.Close()
+		s.Close()
+	})
+}

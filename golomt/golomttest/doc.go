@@ -24,8 +24,10 @@
 // # Endpoints
 //
 // All API calls are POST with a JSON body (other methods: 405 with the
-// error envelope). Fields are read as strings; a JSON number is taken as
-// its literal text, as the bank's Java stack does.
+// error envelope; a Content-Type other than application/json: 415, as a
+// Spring service answers — UNCERTAIN). Fields are read as strings; a JSON
+// number is taken as its literal text, as the bank's Java stack does.
+// Bodies over 64 KiB are a 400.
 //
 //   - /api/invoice: transactionId, amount, returnType (GET|POST|MOBILE),
 //     callback, genToken (Y|N), optional socialDeeplink (Y|N). Answers
@@ -123,7 +125,8 @@
 // APIInquiry, APIPay, APICheck, APIConfirmation, APIGetToken,
 // APISettlement, APIPage for the card form submission) fail:
 //
-//	FaultDelay                    sleep Fault.Delay, then answer normally
+//	FaultDelay                    sleep Fault.Delay, then answer normally (a client that
+//	                              gives up first does not stop the processing)
 //	FaultDropBeforeProcess        close the connection, nothing processed
 //	FaultDropAfterProcess         process (money may move), close without answer
 //	FaultServerError              500 {"error":"Internal",…} (Code "503": 503), nothing processed
@@ -131,6 +134,10 @@
 //	FaultGatewayUnknown           same as FaultServerErrorAfterProcess
 //	FaultHTML                     an nginx-style HTML page, HTTP 200 (Code "403": 403)
 //	FaultForbidden                403 with an empty body
+//
+// Faults queue per API and are used up in order; [WithFaultFunc] decides
+// a fault for every other request (random chaos for paysim). After-process
+// faults on APIPage still push the result to the merchant.
 //
 // The ledger ([Server.Ledger], [Server.Ledgers]) records per transactionId
 // how often money moved (Charges) and moved back (Refunds), so a test can

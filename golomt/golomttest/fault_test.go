@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,6 +59,8 @@ func TestFaultsOnPay(t *testing.T) {
 			body := `{"amount":"10","transactionId":"` + id + `","token":"` + tok + `","lang":"EN","checksum":"` + srv.Sign("10", id, tok) + `"}`
 			req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/api/pay", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+srv.BearerToken())
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Content-Type", "application/json")
 			start := time.Now()
 			resp, err := http.DefaultClient.Do(req)
 			if tt.wantErr {
@@ -120,6 +123,7 @@ func TestDelayedRequestStillProcessedAfterClientTimeout(t *testing.T) {
 	body := `{"amount":"10","transactionId":"DL1","token":"` + tok + `","lang":"EN","checksum":"` + srv.Sign("10", "DL1", tok) + `"}`
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL()+"/api/pay", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+srv.BearerToken())
+	req.Header.Set("Content-Type", "application/json")
 	_, err := http.DefaultClient.Do(req)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Eventually(t, func() bool {
@@ -156,6 +160,7 @@ func TestHandlerModeDropFault(t *testing.T) {
 		sim.Sign("HM1", "10", "GET", "https://shop.example/cb") + `"}`
 	req := httptest.NewRequest(http.MethodPost, "/api/invoice", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+sim.BearerToken())
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	sim.Handler().ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	inv, ok := sim.InvoiceOf("HM1")
@@ -165,4 +170,32 @@ func TestHandlerModeDropFault(t *testing.T) {
 	require.Error(t, err)
 	e, _ := sim.Ledger("HM1")
 	assert.Equal(t, 1, e.Charges)
+}
+
+func TestFaultFunc(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := golomttest.NewServer(golomttest.WithFaultFunc(func(api string) golomttest.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[api]++
+		if api == golomttest.APIInquiry && seen[api]%2 == 1 {
+			return golomttest.Fault{Kind: golomttest.FaultServerError}
+		}
+		return golomttest.Fault{}
+	}))
+	defer srv.Close()
+	invoice(t, srv, "FF1", "10", "GET", "https://shop.example/cb", "N")
+	for _, want := range []int{500, 200, 500, 200} {
+		code, _, _ := inquiry(t, srv, "FF1")
+		assert.Equal(t, want, code)
+	}
+	// a queued fault wins over the func
+	srv.InjectFault(golomttest.APIInquiry, golomttest.Fault{Kind: golomttest.FaultForbidden})
+	code, body := call(t, srv, "/api/inquiry", map[string]string{"transactionId": "FF1", "checksum": srv.Sign("FF1", "FF1")})
+	assert.Equal(t, http.StatusForbidden, code)
+	assert.Empty(t, body)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, map[string]int{golomttest.APIInvoice: 1, golomttest.APIInquiry: 4}, seen)
 }

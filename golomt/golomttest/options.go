@@ -25,6 +25,7 @@ type config struct {
 	expiredDesc     string
 	formulas        map[Message][]string
 	maxBody         int64
+	faultFunc       func(api string) Fault
 }
 
 func defaultConfig() config {
@@ -120,3 +121,9 @@ func WithFormula(m Message, fields ...string) Option {
 		c.formulas[m] = append([]string(nil), fields...)
 	}
 }
+
+// WithFaultFunc consults f for every request to an API (the API… names)
+// that has no fault queued by InjectFault; returning a Fault with Kind
+// FaultNone lets the request through. Use it for random chaos in paysim
+// (f must be safe for concurrent use).
+func WithFaultFunc(f func(api string) Fault) Option { return func(c *config) { c.faultFunc = f } }

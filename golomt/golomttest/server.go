@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,16 +96,23 @@ func (s *Server) InjectFault(api string, f Fault) {
 	}
 }
 
+// takeFault returns the fault for this request to api: the next queued
+// one, else what WithFaultFunc decides.
 func (s *Server) takeFault(api string) (Fault, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	q := s.faults[api]
-	if len(q) == 0 {
-		return Fault{}, false
+	if len(q) > 0 {
+		f := q[0]
+		s.faults[api] = q[1:]
+		s.mu.Unlock()
+		return f, f.Kind != FaultNone
 	}
-	f := q[0]
-	s.faults[api] = q[1:]
-	return f, true
+	s.mu.Unlock()
+	if s.cfg.faultFunc != nil {
+		f := s.cfg.faultFunc(api)
+		return f, f.Kind != FaultNone
+	}
+	return Fault{}, false
 }
 
 func (s *Server) routes() http.Handler {
@@ -150,6 +158,11 @@ func (s *Server) apiHandler(name string, h func(w http.ResponseWriter, r *http.R
 		}
 		if name == "" {
 			h(w, r, nil)
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			s.writeError(w, r, http.StatusUnsupportedMediaType, "Unsupported Media Type",
+				"Content type '"+r.Header.Get("Content-Type")+"' not supported")
 			return
 		}
 		f, faulty := s.takeFault(name)
