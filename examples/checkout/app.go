@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/kessai/payment"
+	"github.com/kessai/payment/gmo"
 	"github.com/kessai/payment/gmo/gmotest"
 	"github.com/kessai/payment/golomt/golomttest"
 	"github.com/kessai/payment/middleware"
@@ -151,7 +153,11 @@ func start(ctx context.Context, cfg config, extra zapcore.Core) (_ *app, err err
 	if err != nil {
 		return nil, err
 	}
-	a.serve(shopLn, a.Shop)
+	var h http.Handler = a.Shop
+	if cfg.wrapShop != nil {
+		h = cfg.wrapShop(h)
+	}
+	a.serve(shopLn, h)
 	return a, nil
 }
 
@@ -199,10 +205,11 @@ func modeName(simGMO, simGolomt bool) string {
 // token.js. It is not a secret; the password is never read here.
 func shopIDOf(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return ""
+	if err == nil && u.User != nil && u.User.Username() != "" {
+		return u.User.Username()
 	}
-	return u.User.Username()
+	return os.Getenv(gmo.EnvShopID) // the opener's fallback
+
 }
 
 func defaultProducts() []product {

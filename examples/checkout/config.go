@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -33,6 +34,10 @@ type config struct {
 	GolomtSimAddr string
 	// Quiet stops the event log from being echoed to the terminal.
 	Quiet bool
+
+	// wrapShop, when set, wraps the shop's handler (tests record what the
+	// shop's server receives).
+	wrapShop func(http.Handler) http.Handler
 }
 
 // Environment variables read as flag defaults.
