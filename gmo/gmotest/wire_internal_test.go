@@ -65,7 +65,7 @@ func creds(body string) string {
 func TestRecordedExecTran(t *testing.T) {
 	tests := []struct {
 		name, orderID, access, pass, body, when, recorded string
-		cf1                                                string // decoded ClientField1 expected
+		cf1                                               string // decoded ClientField1 expected
 	}{
 		{
 			name: "ruby gem literal nulls", orderID: "1362106991",
