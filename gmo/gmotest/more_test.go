@@ -173,19 +173,22 @@ func TestBackgroundDelivery(t *testing.T) {
 	s := gmotest.NewServer(gmotest.WithClock(clock), gmotest.WithNotifyURL(hs.URL), gmotest.WithConnectivityCheck())
 	defer s.Close()
 
-	require.Eventually(t, func() bool { return m.count() == 1 }, 5*time.Second, 5*time.Millisecond, "ping first")
+	// Wait on recorded deliveries (recorded after the resend is scheduled)
+	// before moving the clock.
+	delivered := func(n int) func() bool { return func() bool { return len(s.Deliveries()) == n } }
+	require.Eventually(t, delivered(1), 5*time.Second, 5*time.Millisecond, "ping first")
 	_, _, a := pay(t, s, "bg-1", "CAPTURE", "100", gmotest.CardApprove)
 	require.Equal(t, "0", a.get("ACS"))
-	require.Eventually(t, func() bool { return m.count() == 2 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, delivered(2), 5*time.Second, 5*time.Millisecond)
 	time.Sleep(100 * time.Millisecond)
 	assert.Equal(t, 2, m.count(), "no resend before the interval")
 	s.Advance(59 * time.Minute)
 	time.Sleep(100 * time.Millisecond)
 	assert.Equal(t, 2, m.count(), "still no resend")
 	s.Advance(time.Minute)
-	require.Eventually(t, func() bool { return m.count() == 3 }, 5*time.Second, 5*time.Millisecond, "resend after 60 minutes")
+	require.Eventually(t, delivered(3), 5*time.Second, 5*time.Millisecond, "resend after 60 minutes")
 	s.Advance(time.Hour)
-	require.Eventually(t, func() bool { return m.count() == 4 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, delivered(4), 5*time.Second, 5*time.Millisecond)
 	s.Advance(time.Hour)
 	time.Sleep(100 * time.Millisecond)
 	assert.Equal(t, 4, m.count(), "answered 0: done")
@@ -208,7 +211,7 @@ func TestDeliveryGivesUp(t *testing.T) {
 	defer s.Close()
 	pay(t, s, "gu-1", "CAPTURE", "100", gmotest.CardApprove)
 	for i := 1; i <= 3; i++ {
-		require.Eventually(t, func() bool { return m.count() == i }, 5*time.Second, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return len(s.Deliveries()) == i }, 5*time.Second, 5*time.Millisecond)
 		s.Advance(time.Minute)
 	}
 	s.Advance(time.Minute)
