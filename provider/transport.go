@@ -70,13 +70,7 @@ func newClientImpl(name string, o Options) clientImpl {
 	t := &transport{name: name, log: log, maxRetries: retries}
 	rc := &retryablehttp.Client{
 		HTTPClient: &http.Client{
-			// hideCloseIdle: retryablehttp calls CloseIdleConnections
-			// after every failed call, which would drop the keep-alive
-			// connections of every other caller sharing the pool.
-			Transport: hideCloseIdle{base},
-			// Per attempt: each attempt is one http.Client.Do, and the
-			// timer also covers reading the body.
-			Timeout: timeout,
+			Transport: &attemptTransport{rt: base, timeout: timeout},
 			// A gateway's 3xx is the adapter's to interpret; following
 			// it would resend (or turn a POST into a GET) behind its back.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -117,11 +111,47 @@ func newPooledTransport() *http.Transport {
 	}
 }
 
-// hideCloseIdle forwards RoundTrip only, so http.Client.CloseIdleConnections
-// becomes a no-op for the shared pool.
-type hideCloseIdle struct{ rt http.RoundTripper }
+// attemptTransport bounds each attempt by the per-request timeout, from
+// the first byte out to the last byte of the body read.
+//
+// It has no CloseIdleConnections method on purpose: retryablehttp calls
+// http.Client.CloseIdleConnections after every failed call, which would drop
+// the keep-alive connections of every other caller sharing the pool. (This
+// is also why the timeout is not http.Client.Timeout: net/http only takes
+// its cheap context-deadline path for transports it knows, and spends a
+// goroutine, a timer and channels per request on a wrapper like this one.)
+type attemptTransport struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
 
-func (h hideCloseIdle) RoundTrip(r *http.Request) (*http.Response, error) { return h.rt.RoundTrip(r) }
+func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	deadline := time.Now().Add(t.timeout)
+	if d, ok := r.Context().Deadline(); ok && !d.After(deadline) {
+		// The caller's deadline comes first anyway.
+		return t.rt.RoundTrip(r)
+	}
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	resp, err := t.rt.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelBody ends the attempt's context when the body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
 
 // call is the state of one Do, reachable from the request context.
 type call struct {
