@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -44,6 +45,8 @@ func FuzzAPI(f *testing.F) {
 	})
 }
 
+var pageTokenRE = regexp.MustCompile(`name="pageToken" value="([0-9a-f]+)"`)
+
 // FuzzPageForm posts arbitrary card forms to an open invoice page.
 func FuzzPageForm(f *testing.F) {
 	f.Add("9496250000000003", "12/30", "123", "A", true)
@@ -66,7 +69,12 @@ func FuzzPageForm(f *testing.F) {
 		}
 		form := "cardNumber=" + pan + "&expiry=" + exp + "&cvv=" + cvc + "&cardHolder=" + holder
 		if token {
-			form += "&pageToken=x"
+			// the real one-time token from the page, while the invoice is open
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/payment/en/"+inv, nil))
+			if m := pageTokenRE.FindStringSubmatch(rec.Body.String()); m != nil {
+				form += "&pageToken=" + m[1]
+			}
 		}
 		preq := httptest.NewRequest(http.MethodPost, "/payment/en/"+inv, strings.NewReader(form))
 		preq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
