@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -539,4 +542,20 @@ func (p *Provider) logErr(op, orderID string, err error) error {
 		ce.Write(fields...)
 	}
 	return err
+}
+
+// String describes the provider without its credentials.
+func (p *Provider) String() string { return "golomt.Provider(" + p.base + ")" }
+
+// GoString describes the provider without its credentials.
+func (p *Provider) GoString() string { return "&golomt.Provider{BaseURL: " + strconv.Quote(p.base) + "}" }
+
+// Format prints String in every verb, so that no verb reaches the bearer
+// token kept for the Authorization header.
+func (p *Provider) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, p.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, p.String())
 }
