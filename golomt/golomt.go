@@ -548,7 +548,9 @@ func (p *Provider) logErr(op, orderID string, err error) error {
 func (p *Provider) String() string { return "golomt.Provider(" + p.base + ")" }
 
 // GoString describes the provider without its credentials.
-func (p *Provider) GoString() string { return "&golomt.Provider{BaseURL: " + strconv.Quote(p.base) + "}" }
+func (p *Provider) GoString() string {
+	return "&golomt.Provider{BaseURL: " + strconv.Quote(p.base) + "}"
+}
 
 // Format prints String in every verb, so that no verb reaches the bearer
 // token kept for the Authorization header.

@@ -19,7 +19,9 @@ func TestParseRedirect(t *testing.T) {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return r
 	}
-	get := func(q string) *http.Request { return httptest.NewRequest(http.MethodGet, "https://shop.example/return?"+q, nil) }
+	get := func(q string) *http.Request {
+		return httptest.NewRequest(http.MethodGet, "https://shop.example/return?"+q, nil)
+	}
 	tests := []struct {
 		name    string
 		req     *http.Request
