@@ -13,12 +13,13 @@ import (
 	"github.com/kessai/payment/conformance"
 	"github.com/kessai/payment/paymenttest"
 	"github.com/kessai/payment/provider"
+	"go.uber.org/zap"
 )
 
 const notificationKey = "conformance-test-hmac-key-5f1e"
 
 // newPaymenttest builds the in-memory provider with a capturing logger.
-func newPaymenttest(t *testing.T, cfg paymenttest.Config) (*paymenttest.Provider, func() string) {
+func newPaymenttest(t *testing.T, cfg paymenttest.Config) (*paymenttest.Provider, *zap.Logger, func() string) {
 	t.Helper()
 	logger, logs := conformance.NewLogger()
 	cfg.NotificationKey = notificationKey
@@ -26,7 +27,7 @@ func newPaymenttest(t *testing.T, cfg paymenttest.Config) (*paymenttest.Provider
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, logs
+	return p, logger, logs
 }
 
 // harnessFor wires a paymenttest.Provider (possibly wrapped by prov) into
@@ -114,14 +115,14 @@ func forge(sim *paymenttest.Provider, orderID string, f conformance.Forgery) (*h
 
 func TestPaymenttestCard(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) *conformance.Harness {
-		sim, logs := newPaymenttest(t, paymenttest.Config{})
+		sim, _, logs := newPaymenttest(t, paymenttest.Config{})
 		return harnessFor(sim, sim, logs)
 	})
 }
 
 func TestPaymenttestCardMNT(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) *conformance.Harness {
-		sim, logs := newPaymenttest(t, paymenttest.Config{})
+		sim, _, logs := newPaymenttest(t, paymenttest.Config{})
 		h := harnessFor(sim, sim, logs)
 		h.Currency = payment.MNT
 		h.Amount = payment.MustParseMoney("1500.00", "MNT")
@@ -131,7 +132,7 @@ func TestPaymenttestCardMNT(t *testing.T) {
 
 func TestPaymenttestHosted(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) *conformance.Harness {
-		sim, logs := newPaymenttest(t, paymenttest.Config{
+		sim, _, logs := newPaymenttest(t, paymenttest.Config{
 			HostedPage: true,
 			Capabilities: &payment.Capabilities{Refund: true, Inquiry: true, Notifications: true,
 				Currencies: []payment.Currency{payment.MNT}},
@@ -146,7 +147,7 @@ func TestPaymenttestHosted(t *testing.T) {
 // several capabilities, so the Unsupported scenarios and the skips run.
 func TestPaymenttestRestricted(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) *conformance.Harness {
-		sim, logs := newPaymenttest(t, paymenttest.Config{
+		sim, _, logs := newPaymenttest(t, paymenttest.Config{
 			Capabilities: &payment.Capabilities{ManualCapture: true, Refund: true, PartialRefund: true, Void: true,
 				ThreeDSecure: true, Currencies: []payment.Currency{payment.JPY}},
 		})

@@ -234,6 +234,7 @@ func testForged(e *env, f Forgery) {
 		e.t.Skipf("conformance: Harness.ForgeNotification says forgery %v does not apply to this gateway", f)
 	}
 	call := "HandleNotification (forged " + f.String() + ")"
+	before := e.requests()
 	n, err := e.handle(order, e.buffer(r).req())
 	switch {
 	case f == ForgeMalformed:
@@ -244,6 +245,12 @@ func testForged(e *env, f Forgery) {
 		// Accepted: only acceptable when the provider verified the
 		// content with the gateway and reports the truth, not the forgery.
 		e.needHook(e.h.Ledger != nil, "Ledger")
+		if before >= 0 && e.h.Requests() == before {
+			e.t.Errorf("%s: accepted a forged notification without asking the gateway; verify its signature or confirm it by inquiry", call)
+		}
+		if n.Payment == nil {
+			e.t.Errorf("%s: accepted a forged notification without the verified Payment", call)
+		}
 		if n.OrderID != order {
 			e.accepted(call, n.OrderID, n)
 		} else {
