@@ -166,7 +166,9 @@ var variants = map[string]variant{
 		run:  "^TestBrokenHelper$",
 	},
 	"CapturedAfterDecline": {
-		wrap:     func(sim *paymenttest.Provider, _ *zap.Logger) payment.Provider { return capturedAfterDecline{base{sim}} },
+		wrap: func(sim *paymenttest.Provider, _ *zap.Logger) payment.Provider {
+			return capturedAfterDecline{base{sim}}
+		},
 		run:      "^TestBrokenHelper$/^(Decline|Notifications)$",
 		wantFail: []string{"Decline/Method", "Notifications/Declined"},
 	},
@@ -176,7 +178,9 @@ var variants = map[string]variant{
 		wantFail: []string{"Faults/PartialRefund/drop_after_process", "Faults/PartialRefund/gateway_unknown"},
 	},
 	"NewPaymentOnDuplicateOrderID": {
-		wrap:     func(sim *paymenttest.Provider, _ *zap.Logger) payment.Provider { return newPaymentOnDuplicate{base{sim}} },
+		wrap: func(sim *paymenttest.Provider, _ *zap.Logger) payment.Provider {
+			return newPaymentOnDuplicate{base{sim}}
+		},
 		run:      "^TestBrokenHelper$/^Idempotency$",
 		wantFail: []string{"Idempotency/DuplicateOrderIDBeforePayment", "Idempotency/DuplicateOrderIDAfterPayment"},
 	},
@@ -193,7 +197,9 @@ var variants = map[string]variant{
 		wantFail: []string{"Redaction", "Capture/Automatic"},
 	},
 	"TrustsNotificationBody": {
-		wrap:     func(sim *paymenttest.Provider, _ *zap.Logger) payment.Provider { return trustsNotificationBody{base{sim}} },
+		wrap: func(sim *paymenttest.Provider, _ *zap.Logger) payment.Provider {
+			return trustsNotificationBody{base{sim}}
+		},
 		run:      "^TestBrokenHelper$/^Notifications$/^Forged$",
 		wantFail: []string{"Notifications/Forged/status", "Notifications/Forged/amount", "Notifications/Forged/signature"},
 	},
