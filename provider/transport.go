@@ -176,6 +176,9 @@ func callFrom(ctx context.Context) *call {
 
 func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 	t := c.t
+	if req == nil {
+		return nil, &payment.Error{Provider: t.name, Kind: payment.ErrInvalidRequest, Message: "nil request", RetrySafe: true}
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -195,10 +198,10 @@ func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	rreq, err := retryablehttp.NewRequestWithContext(ctx, method, req.URL, body)
 	if err != nil {
-		// The URL did not parse. Its text may hold credentials: report
-		// only that it is invalid.
+		// The method or URL did not parse. The URL text may hold
+		// credentials: report only that it is invalid.
 		return nil, &payment.Error{Provider: t.name, Op: req.Op, Kind: payment.ErrInvalidRequest,
-			Field: "URL", Message: "invalid request url", RetrySafe: true}
+			Field: "URL", Message: "invalid request method or url", RetrySafe: true}
 	}
 	if req.Header != nil {
 		// Not cloned: nothing below modifies it (redirects are off).
@@ -259,6 +262,10 @@ func readBody(resp *http.Response) error {
 		// retryablehttp drains the body before a retry; give it nothing.
 		resp.Body = http.NoBody
 	}()
+	if resp.Request != nil && resp.Request.Method == http.MethodHead {
+		// Content-Length describes the body a GET would have had.
+		return nil
+	}
 	n := resp.ContentLength
 	if n > MaxResponseBytes {
 		return errTooLarge

@@ -337,13 +337,17 @@ func TestDoRequestShape(t *testing.T) {
 		wantMethod      string
 		wantContentType string
 		wantBody        string
+		wantRespBody    string
 	}{
 		{name: "default POST keeps adapter content type",
 			req: Request{Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded;charset=Windows-31J"}},
 				Body: []byte("ShopID=x")},
-			wantMethod: "POST", wantContentType: "application/x-www-form-urlencoded;charset=Windows-31J", wantBody: "ShopID=x"},
-		{name: "no content type unless given", req: Request{Body: []byte("{}")}, wantMethod: "POST", wantBody: "{}"},
-		{name: "GET without body", req: Request{Method: http.MethodGet}, wantMethod: "GET"},
+			wantMethod: "POST", wantContentType: "application/x-www-form-urlencoded;charset=Windows-31J", wantBody: "ShopID=x",
+			wantRespBody: "ErrCode=E01"},
+		{name: "no content type unless given", req: Request{Body: []byte("{}")}, wantMethod: "POST", wantBody: "{}",
+			wantRespBody: "ErrCode=E01"},
+		{name: "GET without body", req: Request{Method: http.MethodGet}, wantMethod: "GET", wantRespBody: "ErrCode=E01"},
+		{name: "HEAD has no body", req: Request{Method: http.MethodHead}, wantMethod: "HEAD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -370,7 +374,7 @@ func TestDoRequestShape(t *testing.T) {
 			assert.Equal(t, tt.wantBody, s.body, "body")
 			assert.Equal(t, http.StatusTeapot, resp.StatusCode, "status")
 			assert.Equal(t, "42", resp.Header.Get("X-Answer"), "header")
-			assert.Equal(t, "ErrCode=E01", string(resp.Body), "response body")
+			assert.Equal(t, tt.wantRespBody, string(resp.Body), "response body")
 		})
 	}
 }
@@ -391,14 +395,27 @@ func TestDoRedirectNotFollowed(t *testing.T) {
 	assert.Equal(t, int32(1), hits.Load(), "server hits")
 }
 
-func TestDoInvalidURL(t *testing.T) {
-	c := NewHTTPClient("test", Apply())
+func TestDoInvalidRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		req  *Request
+	}{
+		{"bad url", &Request{Op: "charge", URL: "http://user:hunter2@host/\x7f"}},
+		{"bad method", &Request{Op: "charge", Method: "PO ST", URL: "http://user:hunter2@host/"}},
+		{"nil request", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewHTTPClient("test", Apply())
 
-	_, err := c.Do(context.Background(), &Request{Op: "charge", URL: "http://user:hunter2@host/\x7f"})
+			_, err := c.Do(context.Background(), tt.req)
 
-	requirePaymentError(t, err)
-	assert.ErrorIs(t, err, payment.ErrInvalidRequest, "kind")
-	assert.NotContains(t, err.Error(), "hunter2", "error text")
+			pe := requirePaymentError(t, err)
+			assert.ErrorIs(t, err, payment.ErrInvalidRequest, "kind")
+			assert.True(t, pe.RetrySafe, "nothing sent")
+			assert.NotContains(t, err.Error(), "hunter2", "error text")
+		})
+	}
 }
 
 // TestKeepAliveReuse checks that concurrent callers reuse pooled keep-alive
