@@ -11,8 +11,11 @@ type Request struct {
 	Op     string
 	Method string // default POST
 	URL    string
+	// Header is sent as is, shared by every attempt; Do does not modify
+	// it and sets no Content-Type of its own.
 	Header http.Header
-	Body   []byte
+	// Body is sent as is on every attempt; nil sends no body.
+	Body []byte
 	// Idempotent marks a call that moves no money (inquiry, EntryTran,
 	// invoice creation). Only such calls are retried after they may have
 	// reached the gateway; every call is retried when it provably never
@@ -32,8 +35,9 @@ type Response struct {
 // MaxResponseBytes bounds a gateway response body.
 const MaxResponseBytes = 1 << 20
 
-// Client sends gateway requests with a payment-safe retry policy. It is safe
-// for concurrent use; build one per provider in New.
+// Client sends gateway requests with a payment-safe retry policy (see the
+// package documentation). It is safe for concurrent use; build one per
+// provider in New and keep it, so that its connection pool is reused.
 type Client struct {
 	name string
 	opts Options
