@@ -203,6 +203,7 @@ func parseResponse(body []byte) (response, error) {
 			last.v = joinSeg(last.v, seg)
 			continue
 		}
+		k = strings.TrimSpace(k)
 		if !ok || k == "" {
 			if seg == "" {
 				continue
@@ -212,7 +213,7 @@ func parseResponse(body []byte) (response, error) {
 		if len(r.pairs) == maxPairs {
 			return response{}, errMalformed
 		}
-		r.pairs = append(r.pairs, kv{strings.TrimSpace(k), v})
+		r.pairs = append(r.pairs, kv{k, v})
 	}
 	if len(r.pairs) == 0 {
 		return response{}, errMalformed

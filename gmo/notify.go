@@ -102,7 +102,8 @@ func parseNotificationBody(body []byte) (*ResultNotification, error) {
 			return nil, bad("too many notification fields")
 		}
 		val := decodeCP932([]byte(raw))
-		if strings.ContainsRune(val, '\uFFFD') {
+		key = decodeCP932([]byte(key))
+		if strings.ContainsRune(val, '\uFFFD') || strings.ContainsRune(key, '\uFFFD') {
 			return nil, bad("notification is not valid Windows-31J")
 		}
 		if _, dup := n.Fields[key]; dup {
