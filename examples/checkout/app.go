@@ -116,12 +116,13 @@ func start(ctx context.Context, cfg config, extra zapcore.Core) (_ *app, err err
 		}
 		simURL := "http://" + ln.Addr().String()
 		a.GolomtSim = golomttest.NewHandler(
-			golomttest.WithNotifyURL(base + "/notify/golomt"),
+			golomttest.WithNotifyURL(base+"/notify/golomt"),
+			golomttest.WithInvoiceLifetime(cfg.GolomtInvoiceLifetime),
 		)
 		a.GolomtSim.SetBaseURL(simURL)
 		a.closers = append(a.closers, a.GolomtSim.Close)
 		a.serve(ln, a.GolomtSim.Handler())
-		golomtP, err = newSimGolomt(a.GolomtSim, logger)
+		golomtP, err = newSimGolomt(a.GolomtSim, cfg.GolomtInvoiceLifetime, logger)
 		if err != nil {
 			return nil, err
 		}

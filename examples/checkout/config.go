@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/kessai/payment/golomt/golomttest"
 )
 
 // DefaultGMOTokenJS is GMO's sandbox token.js, used with -gmo (real
@@ -32,6 +35,9 @@ type config struct {
 	// GMOSimAddr and GolomtSimAddr are the simulators' listen addresses.
 	GMOSimAddr    string
 	GolomtSimAddr string
+	// GolomtInvoiceLifetime is how long the Golomt simulator's hosted page
+	// accepts a payment (shorten it to watch an invoice expire).
+	GolomtInvoiceLifetime time.Duration
 	// Quiet stops the event log from being echoed to the terminal.
 	Quiet bool
 
@@ -68,6 +74,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.GMOTokenJS, "gmo-token-js", env(envTokenJS, DefaultGMOTokenJS), "GMO token.js `URL` used with -gmo [$"+envTokenJS+"]")
 	fs.StringVar(&c.GMOSimAddr, "gmo-sim-addr", "127.0.0.1:0", "GMO simulator listen `address`")
 	fs.StringVar(&c.GolomtSimAddr, "golomt-sim-addr", "127.0.0.1:0", "Golomt simulator listen `address`")
+	fs.DurationVar(&c.GolomtInvoiceLifetime, "golomt-invoice-lifetime", golomttest.DefaultInvoiceLifetime, "how long the Golomt simulator's hosted page accepts a payment (try 1m to see an invoice expire)")
 	fs.BoolVar(&c.Quiet, "quiet", false, "do not echo the event log to the terminal")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./examples/checkout [flags]\n\n"+
@@ -87,6 +94,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 func (c config) validate() error {
 	if c.Addr == "" {
 		return errors.New("checkout: -addr is empty")
+	}
+	if c.GolomtInvoiceLifetime < 0 {
+		return errors.New("checkout: -golomt-invoice-lifetime is negative")
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

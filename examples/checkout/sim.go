@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/kessai/payment"
 	"github.com/kessai/payment/gmo"
 	"github.com/kessai/payment/gmo/gmotest"
@@ -26,12 +28,17 @@ func newSimGMO(sim *gmotest.Server, logger *zap.Logger) (payment.Provider, error
 	}, provider.WithBaseURL(sim.URL()), provider.WithLogger(logger))
 }
 
-// newSimGolomt returns the Golomt adapter configured for the simulator.
-func newSimGolomt(sim *golomttest.Server, logger *zap.Logger) (payment.Provider, error) {
+// newSimGolomt returns the Golomt adapter configured for the simulator,
+// whose invoices live for lifetime. The simulator shares the adapter's
+// clock, so a short grace is enough before an unpaid invoice counts as
+// expired.
+func newSimGolomt(sim *golomttest.Server, lifetime time.Duration, logger *zap.Logger) (payment.Provider, error) {
 	return golomt.New(golomt.Config{
-		BearerToken: payment.Secret(sim.BearerToken()),
-		ChecksumKey: payment.Secret(sim.Secret()),
-		Language:    "en",
+		BearerToken:     payment.Secret(sim.BearerToken()),
+		ChecksumKey:     payment.Secret(sim.Secret()),
+		Language:        "en",
+		InvoiceLifetime: lifetime,
+		ExpiryGrace:     5 * time.Second,
 	}, provider.WithBaseURL(sim.URL()), provider.WithLogger(logger))
 }
 
