@@ -233,6 +233,7 @@ func (s *Server) execTranCvs(c *call) reply {
 	m.paymentTerm = term(c.now, days)
 	t.cf = cf
 	t.status = "REQSUCCESS"
+	s.vouchers = append(s.vouchers, t)
 	t.tranDate = gmoTime(c.now)
 	t.processDate = c.now
 	t.log(c.now, "ExecTranCvs %s", chains[m.convenience])
@@ -263,6 +264,7 @@ func (s *Server) execTranPayEasy(c *call) reply {
 	m.paymentTerm = term(c.now, days)
 	t.cf = cf
 	t.status = "REQSUCCESS"
+	s.vouchers = append(s.vouchers, t)
 	t.tranDate = gmoTime(c.now)
 	t.processDate = c.now
 	t.log(c.now, "ExecTranPayEasy")
@@ -313,14 +315,22 @@ func (s *Server) cancelMulti(c *call, payType, op string) reply {
 
 // sweep expires unpaid vouchers whose deadline passed. Caller holds s.mu.
 func (s *Server) sweep(now time.Time) {
-	for _, t := range s.orders {
-		if t.multi != nil && t.status == "REQSUCCESS" && now.After(t.multi.paymentTerm) {
+	keep := s.vouchers[:0]
+	for _, t := range s.vouchers {
+		switch {
+		case t.status != "REQSUCCESS":
+			continue // paid or cancelled
+		case now.After(t.multi.paymentTerm):
 			t.status = "EXPIRED"
 			t.processDate = now
 			t.log(now, "payment term passed")
 			s.addNote(t, now, "")
+			continue
 		}
+		keep = append(keep, t)
 	}
+	clear(s.vouchers[len(keep):])
+	s.vouchers = keep
 }
 
 // PayVoucher plays the customer paying a konbini or Pay-easy voucher:

@@ -41,13 +41,14 @@ type Server struct {
 	byAccess map[string]*tran // by AccessID
 	seq      int              // creation order, TranID sequence
 
-	tokens map[string]*token
-	sites  map[string]*member // by MemberID (one site)
-	tds    map[string]*tran   // by 3-D Secure transId
-	notes  []*note            // every notification, oldest first
-	delivs []Delivery
-	wake   chan struct{}
-	key    [32]byte // signs challenge URLs
+	tokens   map[string]*token
+	sites    map[string]*member // by MemberID (one site)
+	tds      map[string]*tran   // by 3-D Secure transId
+	vouchers []*tran            // konbini/Pay-easy orders awaiting payment
+	notes    []*note            // every notification, oldest first
+	delivs   []Delivery
+	wake     chan struct{}
+	key      [32]byte // signs challenge URLs
 
 	closeOnce sync.Once
 	done      chan struct{}

@@ -24,7 +24,8 @@ type tdsState struct {
 	transID      string
 	retURL       string
 	callbackType string
-	result       string // "", "pass", "fail"
+	result       string // "", "pass", "fail", "declined"
+	declined     string // the issuer's code after "declined"
 	pd           pending
 }
 
@@ -96,6 +97,8 @@ func (s *Server) completeTds(c *call, t *tran, version, op string) reply {
 		return fail("E11010003")
 	}
 	switch t.tds.result {
+	case "declined":
+		return fail(t.tds.declined)
 	case "":
 		return fail("E21020002") // [U] the customer has not finished the challenge
 	case "fail":
@@ -109,7 +112,7 @@ func (s *Server) completeTds(c *call, t *tran, version, op string) reply {
 	rep := s.authorize(c.now, t, t.tds.pd, op)
 	if len(rep.errs) > 0 && t.status == "AUTHENTICATED" {
 		// Declined after authentication: the authentication is spent.
-		t.tds.result = "declined"
+		t.tds.result, t.tds.declined = "declined", rep.errs[0]
 	}
 	return rep
 }

@@ -153,16 +153,6 @@ func toUTF8(raw string) string {
 	return s
 }
 
-// toCP932 encodes UTF-8 text to cp932 bytes; ok is false when a character
-// has no cp932 form.
-func toCP932(s string) (string, bool) {
-	if isASCII(s) {
-		return s, true
-	}
-	out, err := japanese.ShiftJIS.NewEncoder().String(s)
-	return out, err == nil
-}
-
 // validCP932 reports whether raw decodes as cp932 without replacement.
 func validCP932(raw string) bool {
 	if isASCII(raw) {
