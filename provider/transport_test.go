@@ -424,7 +424,7 @@ func TestDoInvalidRequest(t *testing.T) {
 func TestKeepAliveReuse(t *testing.T) {
 	const (
 		workers = 64
-		perG    = 30
+		perG    = 40
 	)
 	tests := []struct {
 		name      string
@@ -475,12 +475,15 @@ func TestKeepAliveReuse(t *testing.T) {
 
 			t.Logf("connections: %d during warm-up, %d new after it (%d requests)", warm, after, workers*perG)
 			if tt.wantChurn {
-				assert.Greater(t, after, int32(workers), "control churns")
+				assert.Greater(t, warm+after, int32(poolMaxIdleConnsPerHost), "control churns")
 				return
 			}
+			// A caller may dial while its previous connection is on its way
+			// back to the pool, so a few more than one per worker can
+			// appear; none is ever closed, so the count stays within the
+			// pool however many requests run.
 			assert.LessOrEqual(t, warm, int32(workers), "warm-up dials at most one per worker")
 			assert.LessOrEqual(t, warm+after, int32(poolMaxIdleConnsPerHost), "within pool size")
-			assert.LessOrEqual(t, after, int32(workers), "no churn after warm-up")
 		})
 	}
 }
