@@ -52,12 +52,17 @@ func classify(op string, a answer, moneyMoving bool) *payment.Error {
 		e.Kind, e.GatewayCode, e.Message = payment.ErrDeclined, a.code, a.desc
 		return e
 	case html:
-		// Proxies, login pages and the bank's IP allow-list answer HTML
-		// (with 200, 403 or anything else). Nothing reached the API.
-		e.Kind = payment.ErrAuthentication
-		e.Message = "the endpoint answered an HTML page instead of JSON (HTTP " + strconv.Itoa(a.status) +
+		// Proxies, login pages and the bank's IP allow-list answer HTML.
+		// A 401/403 page is a refusal: configuration. Any other HTML page
+		// (a proxy's 200 or 502 page) may stand for a transient failure
+		// upstream, and for /api/pay it may hide a processed payment.
+		msg := "the endpoint answered an HTML page instead of JSON (HTTP " + strconv.Itoa(a.status) +
 			"): check the bearer token, the base URL and that this server's IP address is on the bank's allow-list"
-		return e
+		if a.status == http.StatusUnauthorized || a.status == http.StatusForbidden {
+			e.Kind, e.Message = payment.ErrAuthentication, msg
+			return e
+		}
+		return unknown(msg)
 	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden:
 		e.Kind = payment.ErrAuthentication
 		e.Message = "bearer token refused (HTTP " + strconv.Itoa(a.status) + ")"

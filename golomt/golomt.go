@@ -157,10 +157,7 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 		wire.SocialDeeplink = "Y"
 	}
 	now := p.clock.Now()
-	// Creating an invoice moves no money: the client may resend it when
-	// the first attempt failed. If the first attempt was processed, the
-	// resend is refused as a duplicate (ErrDuplicate: use a new order id).
-	resp, err := p.post(ctx, op, p.urls.invoice, wire, true)
+	resp, err := p.sendInvoice(ctx, op, wire)
 	if err != nil {
 		return nil, p.logErr(op, req.OrderID, err)
 	}
@@ -189,6 +186,32 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 	}
 	p.logOK(op, pay)
 	return pay, nil
+}
+
+// sendInvoice posts an invoice. Creating an invoice moves no money, but a
+// blind resend of one that was created fails as a duplicate and loses the
+// invoice id, so the HTTP client never resends it after it may have left.
+// When the answer is lost (timeout, dropped connection, HTTP 5xx), the
+// bank is asked whether it knows the transactionId: if not, the invoice is
+// sent once more; if it does, the invoice exists but its id is lost, and
+// the error (ErrOutcomeUnknown) says to start again with a new order id.
+func (p *Provider) sendInvoice(ctx context.Context, op string, wire invoiceRequest) (*provider.Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := p.post(ctx, op, p.urls.invoice, wire, false)
+		lost := errors.Is(err, payment.ErrOutcomeUnknown) || (err == nil && resp.StatusCode >= 500)
+		if !lost || ctx.Err() != nil {
+			return resp, err
+		}
+		_, lerr := p.lookup(ctx, op, ref{kind: kindInvoice, txn: wire.TransactionID})
+		switch {
+		case errors.Is(lerr, payment.ErrNotFound) && attempt == 0:
+			continue // never created: safe to send again
+		case lerr == nil || errors.Is(lerr, payment.ErrNotFound):
+			return nil, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrOutcomeUnknown,
+				Message: "the invoice may have been created but its answer was lost (no money moved); create the payment again with a new order id"}
+		}
+		return resp, err
+	}
 }
 
 // pageAction is the redirect to the hosted card page of invoice.
@@ -472,13 +495,19 @@ func (p *Provider) formatAmount(op string, m payment.Money) (string, error) {
 	if !m.IsPositive() {
 		return "", payment.InvalidRequest(Name, op, "Amount", "amount must be positive")
 	}
+	// Decimals are checked against our own ISO 4217 table, not the
+	// Money's currency value, which a caller may have built by hand.
+	d := m.Amount()
+	if !d.Equal(d.Truncate(payment.MNT.Exponent)) {
+		return "", payment.InvalidRequest(Name, op, "Amount", "MNT allows 2 decimal places; the amount has more")
+	}
 	if p.cfg.AmountFormat == AmountInteger {
-		if m.MinorUnits()%100 != 0 {
+		if !d.Equal(d.Truncate(0)) {
 			return "", payment.InvalidRequest(Name, op, "Amount", "amount has a fraction of a tögrög, which AmountInteger cannot carry")
 		}
-		return m.Amount().StringFixed(0), nil
+		return d.StringFixed(0), nil
 	}
-	return m.Decimal(), nil
+	return d.StringFixed(payment.MNT.Exponent), nil
 }
 
 // checkCallback validates the callback URL before any I/O.

@@ -311,7 +311,7 @@ func TestFaults(t *testing.T) {
 		f := newFixture(t, nil)
 		f.sim.InjectFault(golomttest.APIInvoice, golomttest.Fault{Kind: golomttest.FaultHTML})
 		_, err := f.p.CreatePayment(context.Background(), payment.CreatePaymentRequest{OrderID: "H1", Amount: payment.MustParseMoney("1", "MNT"), ReturnURL: "https://shop.example/r"})
-		assert.ErrorIs(t, err, payment.ErrAuthentication)
+		assert.ErrorIs(t, err, payment.ErrUnavailable)
 		assert.Contains(t, err.Error(), "allow-list")
 	})
 	t.Run("HTML 403", func(t *testing.T) {
@@ -343,12 +343,29 @@ func TestFaults(t *testing.T) {
 		_, err := f.p.Inquire(context.Background(), created.Ref)
 		assert.ErrorIs(t, err, payment.ErrAuthentication)
 	})
+	t.Run("create 500 before processing is sent again", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.sim.InjectFault(golomttest.APIInvoice, golomttest.Fault{Kind: golomttest.FaultServerError})
+		n0 := f.sim.Requests()
+		p, err := f.p.CreatePayment(context.Background(), payment.CreatePaymentRequest{OrderID: "S1", Amount: payment.MustParseMoney("1", "MNT"), ReturnURL: "https://shop.example/r"})
+		require.NoError(t, err)
+		assert.Equal(t, payment.StatusRequiresAction, p.Status)
+		assert.Equal(t, n0+3, f.sim.Requests(), "invoice, inquiry (not found), invoice")
+	})
+	t.Run("create dropped before processing is sent again", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.sim.InjectFault(golomttest.APIInvoice, golomttest.Fault{Kind: golomttest.FaultDropBeforeProcess})
+		_, err := f.p.CreatePayment(context.Background(), payment.CreatePaymentRequest{OrderID: "S2", Amount: payment.MustParseMoney("1", "MNT"), ReturnURL: "https://shop.example/r"})
+		require.NoError(t, err)
+	})
 	t.Run("create dropped after processing", func(t *testing.T) {
 		f := newFixture(t, nil)
 		f.sim.InjectFault(golomttest.APIInvoice, golomttest.Fault{Kind: golomttest.FaultDropAfterProcess})
 		_, err := f.p.CreatePayment(context.Background(), payment.CreatePaymentRequest{OrderID: "D1", Amount: payment.MustParseMoney("1", "MNT"), ReturnURL: "https://shop.example/r"})
-		// The resend is refused as a duplicate: the id is used up, no money moved.
-		assert.ErrorIs(t, err, payment.ErrDuplicate)
+		// Never resent blindly: the bank knows the id, so the invoice exists
+		// but its id is lost; no money moved.
+		assert.ErrorIs(t, err, payment.ErrOutcomeUnknown)
+		assert.Contains(t, err.Error(), "new order id")
 		e, ok := f.sim.Ledger("D1")
 		require.True(t, ok)
 		assert.Equal(t, 0, e.Charges)

@@ -33,9 +33,11 @@ var (
 // push yields the same Notification.ID and the current state, so it is
 // harmless. Ack is HTTP 200 "OK", Retry HTTP 500.
 //
-// A push carries neither the invoice id nor the creation time, so the
-// Ref of its payment holds only the transactionId and the bank-signed
-// amount; compare Payment.Amount with the order before fulfilling it.
+// A push carries neither the invoice id nor the creation time, so
+// Notification.Ref is empty (match the notification to the order by
+// OrderID, the transactionId) and Payment.Ref is a reduced ref, good for
+// Inquire, holding only the transactionId and the bank-signed amount.
+// Compare Payment.Amount with the order's before fulfilling it.
 func (p *Provider) HandleNotification(ctx context.Context, r *http.Request) (*payment.Notification, error) {
 	const op = "notification"
 	res, err := readPush(r)
@@ -76,7 +78,6 @@ func (p *Provider) HandleNotification(ctx context.Context, r *http.Request) (*pa
 		Kind:     payment.NotificationPayment,
 		ID:       Name + ":" + txn + ":" + id,
 		OrderID:  txn,
-		Ref:      pay.Ref,
 		Status:   pay.Status,
 		Payment:  pay,
 		Verified: verified,

@@ -65,8 +65,9 @@ func TestNotificationPaid(t *testing.T) {
 	assert.Equal(t, "OK", n.Ack.Body)
 	assert.Equal(t, http.StatusInternalServerError, n.Retry.StatusCode)
 
-	// The notification's ref works for Inquire.
-	p, err := f.p.Inquire(context.Background(), n.Ref)
+	// The notification payment's reduced ref works for Inquire.
+	assert.Empty(t, n.Ref, "a push cannot rebuild the full ref")
+	p, err := f.p.Inquire(context.Background(), n.Payment.Ref)
 	require.NoError(t, err)
 	assert.Equal(t, payment.StatusCaptured, p.Status)
 }
