@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -41,7 +42,6 @@ const upperHex = "0123456789ABCDEF"
 type form struct {
 	buf []byte
 	err error
-	enc *encoding.Encoder
 }
 
 // add appends key=value. Empty values are left out: for GMO an empty value
@@ -55,7 +55,22 @@ func (f *form) add(key, val string) {
 	}
 	f.buf = append(f.buf, key...)
 	f.buf = append(f.buf, '=')
+	var sc *cp932Scratch
+	defer func() {
+		if sc != nil {
+			scratchPool.Put(sc)
+		}
+	}()
 	for i := 0; i < len(val); {
+		// Copy a run of unreserved ASCII in one go.
+		j := i
+		for j < len(val) && unreserved[val[j]] {
+			j++
+		}
+		f.buf = append(f.buf, val[i:j]...)
+		if i = j; i >= len(val) {
+			break
+		}
 		c := val[i]
 		if c < utf8.RuneSelf {
 			f.buf = appendEscaped(f.buf, c)
@@ -70,25 +85,48 @@ func (f *form) add(key, val string) {
 		if m, ok := cp932Map[r]; ok {
 			r = m
 		}
-		var src [utf8.UTFMax]byte
-		n := utf8.EncodeRune(src[:], r)
-		var dst [4]byte
-		if f.enc == nil {
-			f.enc = japanese.ShiftJIS.NewEncoder()
+		if sc == nil {
+			sc = scratchPool.Get().(*cp932Scratch)
 		}
-		f.enc.Reset()
-		nDst, _, err := f.enc.Transform(dst[:], src[:n], true)
+		n := utf8.EncodeRune(sc.src[:], r)
+		sc.enc.Reset()
+		nDst, _, err := sc.enc.Transform(sc.dst[:], sc.src[:n], true)
 		if err != nil || nDst == 0 {
 			f.err = payment.InvalidRequest(providerName, "encode", key,
 				"character "+runeName(r)+" cannot be sent in Windows-31J (cp932)")
 			return
 		}
-		for _, b := range dst[:nDst] {
+		for _, b := range sc.dst[:nDst] {
 			f.buf = appendEscaped(f.buf, b)
 		}
 		i += size
 	}
 }
+
+// cp932Scratch is a reusable encoder with buffers, so encoding Japanese
+// text allocates nothing in the steady state.
+type cp932Scratch struct {
+	enc *encoding.Encoder
+	src [utf8.UTFMax]byte
+	dst [8]byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return &cp932Scratch{enc: japanese.ShiftJIS.NewEncoder()} }}
+
+// unreserved marks the bytes sent as they are.
+var unreserved = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['-'], t['_'], t['.'], t['~'] = true, true, true, true
+	return t
+}()
 
 func runeName(r rune) string { return fmt.Sprintf("U+%04X", r) }
 
@@ -98,8 +136,7 @@ func (f *form) addSecret(key string, s payment.Secret) { f.add(key, s.Reveal()) 
 
 func appendEscaped(dst []byte, c byte) []byte {
 	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-		c == '-', c == '_', c == '.', c == '~':
+	case unreserved[c]:
 		return append(dst, c)
 	case c == ' ':
 		return append(dst, '+')

@@ -318,7 +318,9 @@ func (p *Provider) executed(ctx context.Context, op, orderID, accessID string, e
 	}
 	pay.TransactionID = r.get("TranID")
 	pay.ApprovalCode = r.get("Approve")
-	p.log.Info("executed", zap.String("order_id", orderID), zap.String("status", pay.Status.String()), zap.Int64("amount", amount))
+	if ce := p.log.Check(zap.InfoLevel, "executed"); ce != nil {
+		ce.Write(zap.String("order_id", orderID), zap.String("status", pay.Status.String()), zap.Int64("amount", amount))
+	}
 	return pay, nil
 }
 

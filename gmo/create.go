@@ -115,6 +115,8 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 		return nil, err
 	}
 	p.cache.put(accessID, entry{orderID: req.OrderID, accessPass: accessPass, jobCd: job, amount: amount, returnURL: req.ReturnURL})
-	p.log.Debug("created", zap.String("order_id", req.OrderID), zap.String("access_id", accessID), zap.Int64("amount", amount), zap.String("job", job))
+	if ce := p.log.Check(zap.DebugLevel, "created"); ce != nil {
+		ce.Write(zap.String("order_id", req.OrderID), zap.String("access_id", accessID), zap.Int64("amount", amount), zap.String("job", job))
+	}
 	return p.newPayment(req.OrderID, accessID, payment.StatusPending, amount), nil
 }

@@ -29,6 +29,18 @@ type Provider struct {
 	client *provider.Client
 	log    *zap.Logger
 	cache  *passCache
+	urls   map[string]string // API name → endpoint URL
+}
+
+// apiNames are the endpoints the adapter calls; their URLs are built once.
+var apiNames = []string{"EntryTran", "ExecTran", "SecureTran", "SecureTran2", "AlterTran", "ChangeTran", "SearchTrade",
+	"SaveMember", "SearchMember", "DeleteMember", "SaveCard", "SearchCard", "DeleteCard"}
+
+func (p *Provider) url(api string) string {
+	if u, ok := p.urls[api]; ok {
+		return u
+	}
+	return p.base + "/payment/" + api + ".idPass"
 }
 
 var (
@@ -59,7 +71,12 @@ func New(cfg Config, opts ...provider.Option) (*Provider, error) {
 	if size == 0 {
 		size = DefaultCacheSize
 	}
+	urls := make(map[string]string, len(apiNames))
+	for _, a := range apiNames {
+		urls[a] = base + "/payment/" + a + ".idPass"
+	}
 	return &Provider{
+		urls:   urls,
 		cfg:    cfg,
 		opts:   o,
 		base:   base,
@@ -128,7 +145,7 @@ func (p *Provider) call(ctx context.Context, op, api string, f *form, idem bool,
 	resp, err := p.client.Do(ctx, &provider.Request{
 		Op:         op,
 		Method:     http.MethodPost,
-		URL:        p.base + "/payment/" + api + ".idPass",
+		URL:        p.url(api),
 		Header:     formHeader,
 		Body:       f.buf,
 		Idempotent: idem,

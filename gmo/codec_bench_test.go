@@ -1,0 +1,77 @@
+package gmo
+
+import (
+	"testing"
+
+	"github.com/kessai/payment"
+)
+
+// Codec benchmarks: targets are ≤ 2 µs and ≤ 10 allocations per
+// operation (go test -bench Codec -benchmem ./gmo/).
+
+var execReply = []byte("ACS=0&OrderID=1362106991&Forward=2a99662&Method=1&PayTimes=&Approve=6416276&TranID=1303011202111111111111198895&TranDate=20130301120312&CheckString=2d8fa5d3a220a34161d18a87e9cbfd75&ClientField1=client_field1&ClientField2=&ClientField3=")
+
+func BenchmarkCodecEncodeExecTran(b *testing.B) {
+	pass := payment.Secret("a79882df473a228fd2a00051e72642be")
+	tok := payment.Secret("0f2b9d1c3e4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c")
+	b.ReportAllocs()
+	for b.Loop() {
+		var f form
+		f.buf = make([]byte, 0, 320)
+		f.add("AccessID", "e65385d62b5e5e9be64d2c8cecdb24f2")
+		f.addSecret("AccessPass", pass)
+		f.add("OrderID", "order-2026-0001")
+		f.add("Method", "1")
+		f.add("PayTimes", "")
+		f.addSecret("Token", tok)
+		f.add("RetUrl", "https://shop.example/gmo/return?o=order-2026-0001")
+		if f.err != nil {
+			b.Fatal(f.err)
+		}
+	}
+}
+
+func BenchmarkCodecEncodeCP932(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var f form
+		f.buf = make([]byte, 0, 128)
+		f.add("ClientField1", "～－￠￡￢－∥①ほげほげhogehoge")
+		if f.err != nil {
+			b.Fatal(f.err)
+		}
+	}
+}
+
+func BenchmarkCodecParseExecTran(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := parseResponse(execReply)
+		if err != nil || r.get("TranID") == "" {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCodecParseACS2(b *testing.B) {
+	body := []byte("ACS=2&RedirectUrl=https://pt01.mul-pay.jp/payment/Tds2StubCallback.idPass?transId=5b0c9a0e-3f1d-4a38-9e0c-1f4c2a7d9b11&t=9f86d081884c7d659a2feaa0c55ad015")
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := parseResponse(body)
+		if err != nil || r.get("RedirectUrl") == "" {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCodecCheckString(b *testing.B) {
+	r, err := parseResponse(execReply)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pass := payment.Secret("shoppass1")
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = verifyCheckString(r, pass)
+	}
+}
