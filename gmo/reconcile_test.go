@@ -200,7 +200,10 @@ func TestReconcileAlter(t *testing.T) {
 			func(e *env, ref payment.PaymentRef) (*payment.Payment, error) {
 				return e.p.Capture(ctx, payment.CaptureRequest{Ref: ref})
 			}, payment.StatusCaptured,
-			func(t *testing.T, l gmotest.LedgerEntry) { assert.Equal(t, 1, l.Sales); assert.Equal(t, int64(1000), l.Captured) }},
+			func(t *testing.T, l gmotest.LedgerEntry) {
+				assert.Equal(t, 1, l.Sales)
+				assert.Equal(t, int64(1000), l.Captured)
+			}},
 		{"void", payment.CaptureManual, "AlterTran", 0,
 			func(e *env, ref payment.PaymentRef) (*payment.Payment, error) { return e.p.Void(ctx, ref) }, payment.StatusCanceled,
 			func(t *testing.T, l gmotest.LedgerEntry) { assert.Equal(t, 1, l.Voids) }},
@@ -208,12 +211,18 @@ func TestReconcileAlter(t *testing.T) {
 			func(e *env, ref payment.PaymentRef) (*payment.Payment, error) {
 				return e.p.Refund(ctx, payment.RefundRequest{Ref: ref})
 			}, payment.StatusRefunded,
-			func(t *testing.T, l gmotest.LedgerEntry) { assert.Equal(t, 1, l.Refunds); assert.Equal(t, int64(1000), l.Refunded) }},
+			func(t *testing.T, l gmotest.LedgerEntry) {
+				assert.Equal(t, 1, l.Refunds)
+				assert.Equal(t, int64(1000), l.Refunded)
+			}},
 		{"partial refund ChangeTran", payment.CaptureAutomatic, "ChangeTran", 0,
 			func(e *env, ref payment.PaymentRef) (*payment.Payment, error) {
 				return e.p.Refund(ctx, payment.RefundRequest{Ref: ref, Amount: ptr(jpy(250))})
 			}, payment.StatusPartiallyRefunded,
-			func(t *testing.T, l gmotest.LedgerEntry) { assert.Equal(t, 1, l.Refunds); assert.Equal(t, int64(250), l.Refunded) }},
+			func(t *testing.T, l gmotest.LedgerEntry) {
+				assert.Equal(t, 1, l.Refunds)
+				assert.Equal(t, int64(250), l.Refunded)
+			}},
 	}
 	for _, o := range ops {
 		for _, f := range faults {
