@@ -30,6 +30,7 @@ type paysim struct {
 	faults    *faultSource
 
 	servers []*http.Server
+	conns   connTracker
 	errc    chan error
 }
 
@@ -141,7 +142,7 @@ func (p *paysim) mount(sim http.Handler) http.Handler {
 }
 
 func (p *paysim) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnState: p.conns.track}
 	p.servers = append(p.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -153,6 +154,7 @@ func (p *paysim) serve(ln net.Listener, h http.Handler) {
 // Close shuts the listeners down gracefully within ctx, then stops the
 // simulators' notifiers.
 func (p *paysim) Close(ctx context.Context) {
+	p.conns.closeFresh()
 	for _, s := range p.servers {
 		_ = s.Shutdown(ctx)
 	}
@@ -384,9 +386,9 @@ th,td{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:left}th{color:
 {{if .GolomtURL}} · Golomt <code>{{.GolomtURL}}</code> (<a href="{{.GolomtURL}}/_sim/status">simulator page</a>){{end}}
 · <a href="/paysim/ledger.json">ledger.json</a> · random faults injected: {{.L.FaultsInjected}}</p>
 {{if .GMOURL}}<h2>GMO ledger</h2>
-<table><tr><th>OrderID</th><th>Status</th><th>JobCd</th><th>Amount</th><th>Captured</th><th>Refunded</th><th>Charges</th><th>Refunds</th><th>Voids</th><th>Card</th><th>Updated</th></tr>
-{{range .L.GMO}}<tr><td><code>{{.OrderID}}</code></td><td>{{.Status}}</td><td>{{.JobCd}}</td><td>{{.Amount}}</td><td>{{.Captured}}</td><td>{{.Refunded}}</td><td>{{.Charges}}</td><td>{{.Refunds}}</td><td>{{.Voids}}</td><td><code>{{.CardNo}}</code></td><td>{{.UpdatedAt.Format "15:04:05"}}</td></tr>
-{{else}}<tr><td colspan="11">no orders yet</td></tr>{{end}}</table>{{end}}
+<table><tr><th>OrderID</th><th>Status</th><th>JobCd</th><th>Amount</th><th>Authorized</th><th>Captured</th><th>Refunded</th><th>Charges</th><th>Refunds</th><th>Voids</th><th>Card</th><th>Updated</th></tr>
+{{range .L.GMO}}<tr><td><code>{{.OrderID}}</code></td><td>{{.Status}}</td><td>{{.JobCd}}</td><td>{{.Amount}}</td><td>{{.Authorized}}</td><td>{{.Captured}}</td><td>{{.Refunded}}</td><td>{{.Charges}}</td><td>{{.Refunds}}</td><td>{{.Voids}}</td><td><code>{{.CardNo}}</code></td><td>{{.UpdatedAt.Format "15:04:05"}}</td></tr>
+{{else}}<tr><td colspan="12">no orders yet</td></tr>{{end}}</table>{{end}}
 {{if .GolomtURL}}<h2>Golomt ledger</h2>
 <table><tr><th>transactionId</th><th>Kind</th><th>State</th><th>Amount</th><th>errorCode</th><th>Card</th><th>Charges</th><th>Refunds</th><th>Updated</th></tr>
 {{range .L.Golomt}}<tr><td><code>{{.TransactionID}}</code></td><td>{{.Kind}}</td><td>{{.State}}</td><td>{{.Amount}}</td><td>{{.ErrorCode}}</td><td><code>{{.CardNumber}}</code></td><td>{{.Charges}}</td><td>{{.Refunds}}</td><td>{{.UpdatedAt.Format "15:04:05"}}</td></tr>

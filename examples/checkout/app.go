@@ -32,6 +32,7 @@ type app struct {
 	Events    *eventLog
 
 	servers []*http.Server
+	conns   connTracker
 	closers []func()
 	errc    chan error
 }
@@ -163,7 +164,7 @@ func start(ctx context.Context, cfg config, extra zapcore.Core) (_ *app, err err
 }
 
 func (a *app) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnState: a.conns.track}
 	a.servers = append(a.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -180,6 +181,10 @@ func (a *app) Err() <-chan error { return a.errc }
 func (a *app) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	for _, s := range a.servers {
+		s.SetKeepAlivesEnabled(false)
+	}
+	a.conns.closeFresh()
 	for _, s := range a.servers {
 		_ = s.Shutdown(ctx)
 	}

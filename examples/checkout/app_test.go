@@ -58,6 +58,8 @@ func TestParseFlags(t *testing.T) {
 			wantErr: "-gmo must be a gmo:// URL", secret: "S3CRETPW"},
 		{name: "wrong scheme for -golomt", args: []string{"-golomt", "gmo://x:S3CRETKEY@h"}, wantErr: "-golomt must be a golomt:// URL", secret: "S3CRETKEY"},
 		{name: "token.js must be https", args: []string{"-gmo", "gmo://a:b@pt01.mul-pay.jp", "-gmo-token-js", "http://evil.example/token.js"}, wantErr: "-gmo-token-js must be an https URL"},
+		{name: "token.js over http on loopback (paysim)", args: []string{"-gmo", "gmo://a:b@?base_url=http://127.0.0.1:8081", "-gmo-token-js", "http://127.0.0.1:8081/ext/js/token.js"},
+			check: func(t *testing.T, c config) { assert.Equal(t, "http://127.0.0.1:8081/ext/js/token.js", c.GMOTokenJS) }},
 		{name: "relative public URL", args: []string{"-public-url", "shop.example"}, wantErr: "-public-url must be an absolute"},
 		{name: "negative lifetime", args: []string{"-golomt-invoice-lifetime", "-1m"}, wantErr: "negative"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: `unexpected argument "serve"`},

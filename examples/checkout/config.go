@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -116,11 +117,19 @@ func (c config) validate() error {
 	}
 	if c.GMOURL != "" {
 		u, err := url.Parse(c.GMOTokenJS)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			return errors.New("checkout: -gmo-token-js must be an https URL")
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+			return errors.New("checkout: -gmo-token-js must be an https URL (or http on loopback, e.g. paysim's /ext/js/token.js)")
 		}
 	}
 	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // simulated reports whether the demo runs the given simulator.
