@@ -194,3 +194,96 @@ func BenchmarkOverhead(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkInterleaved alternates a Client.Do and a raw http.Client.Do call
+// in every iteration against the same server and times each, so that load
+// from other processes hits both alike. It reports each side's mean
+// latency and their ratio (client/raw); the target is ≤ 1.10.
+func BenchmarkInterleaved(b *testing.B) {
+	srv := benchServer()
+	hdr := benchHeader()
+	c := NewHTTPClient("bench", Apply())
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: poolMaxIdleConns, MaxIdleConnsPerHost: poolMaxIdleConnsPerHost}}
+	client := func() error {
+		resp, err := c.Do(context.Background(), &Request{Op: "entry", URL: srv.URL, Header: hdr, Body: benchBody})
+		if err == nil && len(resp.Body) != len(benchAnswer) {
+			err = fmt.Errorf("body %d bytes", len(resp.Body))
+		}
+		return err
+	}
+	raw := func() error {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL, bytes.NewReader(benchBody))
+		if err != nil {
+			return err
+		}
+		req.Header = hdr
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil && len(body) != len(benchAnswer) {
+			err = fmt.Errorf("body %d bytes", len(body))
+		}
+		return err
+	}
+	// pair runs both, in alternating order, adding their durations.
+	pair := func(i int, tc, tr *time.Duration) error {
+		first, second, t1, t2 := client, raw, tc, tr
+		if i%2 == 1 {
+			first, second, t1, t2 = raw, client, tr, tc
+		}
+		start := time.Now()
+		if err := first(); err != nil {
+			return err
+		}
+		mid := time.Now()
+		if err := second(); err != nil {
+			return err
+		}
+		*t1 += mid.Sub(start)
+		*t2 += time.Since(mid)
+		return nil
+	}
+	report := func(b *testing.B, tc, tr time.Duration, n int64) {
+		b.ReportMetric(float64(tc)/float64(n), "client-ns/op")
+		b.ReportMetric(float64(tr)/float64(n), "raw-ns/op")
+		b.ReportMetric(float64(tc)/float64(tr), "client/raw")
+	}
+	for range 2 * benchParallelism { // warm both pools
+		_, _ = client(), raw()
+	}
+	b.Run("sequential", func(b *testing.B) {
+		var tc, tr time.Duration
+		i := 0
+		for b.Loop() {
+			if err := pair(i, &tc, &tr); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		report(b, tc, tr, int64(i))
+	})
+	b.Run("parallel", func(b *testing.B) {
+		var mu sync.Mutex
+		var tc, tr time.Duration
+		var n int64
+		b.SetParallelism(benchParallelism)
+		b.RunParallel(func(pb *testing.PB) {
+			var c, r time.Duration
+			var i int64
+			for pb.Next() {
+				if err := pair(int(i), &c, &r); err != nil {
+					b.Error(err)
+					return
+				}
+				i++
+			}
+			mu.Lock()
+			tc, tr, n = tc+c, tr+r, n+i
+			mu.Unlock()
+		})
+		report(b, tc, tr, n)
+	})
+}

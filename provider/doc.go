@@ -46,7 +46,8 @@
 // Without Options.HTTPClient, each Client has its own pooled
 // *http.Transport keeping up to 256 idle keep-alive connections per host,
 // so many concurrent callers reuse connections instead of dialling. With
-// Options.HTTPClient, its Transport is used (and nothing else of it).
+// Options.HTTPClient, its Transport is used and nothing else of it (a nil
+// Transport means the pooled default).
 //
 // # Logging and redaction
 //
