@@ -111,11 +111,20 @@ func (o *order) clone() order {
 func (o *order) apply(now time.Time, op, detail string, p *payment.Payment, err error) {
 	h := historyEntry{Time: now, Op: op, Detail: detail}
 	if p != nil {
-		o.Payment = p
-		if p.Ref != "" {
-			o.Ref = p.Ref
-		}
 		h.Status = p.Status.String()
+		// Answers and notifications race (a notification may already have
+		// reported a later state): only ever move an order forward.
+		if o.Payment == nil || o.Payment.Status.CanBecome(p.Status) {
+			o.Payment = p
+			if p.Ref != "" {
+				o.Ref = p.Ref
+			}
+		} else {
+			if h.Detail != "" {
+				h.Detail += "; "
+			}
+			h.Detail += "older than what the shop knows, kept " + o.Payment.Status.String()
+		}
 	}
 	if err != nil {
 		o.Err = err.Error()

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -433,5 +434,32 @@ func TestNewOrderID(t *testing.T) {
 		require.Regexp(t, `^KS[A-Z0-9]{12}$`, id, "valid for GMO (27 of [A-Za-z0-9-]) and Golomt (<16 alphanumerics)")
 		require.False(t, seen[id])
 		seen[id] = true
+	}
+}
+
+func TestOrderOnlyMovesForward(t *testing.T) {
+	now := time.Now()
+	jpy := payment.MustParseMoney("1500", "JPY")
+	pay := func(st payment.Status) *payment.Payment {
+		return &payment.Payment{Status: st, Ref: "gmo:x", Amount: jpy, Captured: payment.Zero(payment.JPY), Refunded: payment.Zero(payment.JPY)}
+	}
+	tests := []struct {
+		name       string
+		from, to   payment.Status
+		wantStatus payment.Status
+	}{
+		{"pending to captured", payment.StatusPending, payment.StatusCaptured, payment.StatusCaptured},
+		{"captured to refunded", payment.StatusCaptured, payment.StatusRefunded, payment.StatusRefunded},
+		{"a late authorized answer after capture is kept out", payment.StatusCaptured, payment.StatusAuthorized, payment.StatusCaptured},
+		{"failed stays failed", payment.StatusFailed, payment.StatusCaptured, payment.StatusFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &order{}
+			o.apply(now, "create", "", pay(tt.from), nil)
+			o.apply(now, "confirm", "", pay(tt.to), nil)
+			assert.Equal(t, tt.wantStatus, o.Payment.Status)
+			assert.Equal(t, tt.to.String(), o.History[1].Status, "the history shows what the call answered")
+		})
 	}
 }
