@@ -7,15 +7,21 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kessai/payment"
+	"github.com/kessai/payment/gmo"
 	"github.com/kessai/payment/gmo/gmotest"
+	"github.com/kessai/payment/golomt"
 	"github.com/kessai/payment/golomt/golomttest"
 )
 
@@ -298,4 +304,97 @@ func TestRunStopsOnCancel(t *testing.T) {
 	assert.Contains(t, out.String(), "GMO simulator")
 	assert.Contains(t, out.String(), "Golomt simulator")
 	assert.Contains(t, out.String(), "shutting down")
+}
+
+// recorder is a merchant notification endpoint.
+type recorder struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	got  []string
+	code int
+}
+
+func newRecorder(t *testing.T) *recorder {
+	r := &recorder{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got = append(r.got, req.URL.Path+" "+string(b))
+		r.mu.Unlock()
+		if strings.HasPrefix(req.URL.Path, "/notify/gmo") {
+			_, _ = io.WriteString(w, "0") // GMO: received
+		}
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *recorder) bodies() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.got...)
+}
+
+// TestNotifyTargets pays through the adapters against paysim's ports and
+// checks that both simulators deliver to the -notify-url targets.
+func TestNotifyTargets(t *testing.T) {
+	rec := newRecorder(t)
+	p := startTest(t, "-gmo-notify-url", rec.srv.URL+"/notify/gmo", "-golomt-notify-url", rec.srv.URL+"/notify/golomt")
+	ctx := context.Background()
+
+	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.Secret(gmotest.DefaultShopPass), BaseURL: p.GMOURL})
+	require.NoError(t, err)
+	created, err := gp.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "paysim-n-1", Amount: payment.MustParseMoney("2000", "JPY")})
+	require.NoError(t, err)
+	tok, err := p.GMO.IssueToken(gmotest.CardApprove, "203012", "123", "TARO")
+	require.NoError(t, err)
+	paid, err := gp.Confirm(ctx, payment.ConfirmRequest{Ref: created.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}, ReturnURL: "https://shop.example/3ds"})
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusCaptured, paid.Status)
+
+	op, err := golomt.New(golomt.Config{BearerToken: payment.Secret(p.Golomt.BearerToken()), ChecksumKey: payment.Secret(p.Golomt.Secret()), BaseURL: p.GolomtURL})
+	require.NoError(t, err)
+	inv, err := op.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "paysimn2", Amount: payment.MustParseMoney("5000", "MNT"), ReturnURL: "https://shop.example/back"})
+	require.NoError(t, err)
+	require.NotNil(t, inv.NextAction)
+	assert.True(t, strings.HasPrefix(inv.NextAction.URL, p.GolomtURL+"/payment/"), "hosted page on paysim's public URL: %s", inv.NextAction.URL)
+	_, err = p.Golomt.PayInvoice(ctx, inv.NextAction.URL, golomttest.CardApproved)
+	require.NoError(t, err)
+
+	require.Eventually(t, func() bool {
+		var gmoSeen, golomtSeen bool
+		for _, b := range rec.bodies() {
+			gmoSeen = gmoSeen || strings.HasPrefix(b, "/notify/gmo ") && strings.Contains(b, "paysim-n-1")
+			golomtSeen = golomtSeen || strings.HasPrefix(b, "/notify/golomt ") && strings.Contains(b, "paysimn2")
+		}
+		return gmoSeen && golomtSeen
+	}, 10*time.Second, 20*time.Millisecond, "notifications received: %q", rec.bodies())
+}
+
+// TestRandomFaultsNeverDoubleCharge drops every ExecTran connection after
+// processing: the adapter must settle by inquiry, and the card is charged
+// once.
+func TestRandomFaultsNeverDoubleCharge(t *testing.T) {
+	p := startTest(t, "-fault-rate", "100%", "-faults", "drop-after,unknown-after,error-after", "-fault-apis", "ExecTran", "-seed", "9")
+	ctx := context.Background()
+	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.Secret(gmotest.DefaultShopPass), BaseURL: p.GMOURL})
+	require.NoError(t, err)
+	for i := 0; i < 3; i++ {
+		id := "paysim-f-" + strconv.Itoa(i)
+		created, err := gp.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: id, Amount: payment.MustParseMoney("1000", "JPY")})
+		require.NoError(t, err)
+		tok, err := p.GMO.IssueToken(gmotest.CardApprove, "203012", "123", "")
+		require.NoError(t, err)
+		paid, err := gp.Confirm(ctx, payment.ConfirmRequest{Ref: created.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}, ReturnURL: "https://shop.example/3ds"})
+		if err != nil {
+			assert.ErrorIs(t, err, payment.ErrOutcomeUnknown, "a fault after processing is never reported as a plain failure")
+		} else {
+			assert.Equal(t, payment.StatusCaptured, paid.Status, "settled by inquiry")
+		}
+		e, ok := p.GMO.Ledger(id)
+		require.True(t, ok)
+		assert.Equal(t, 1, e.Charges, "%s charged exactly once", id)
+		assert.Equal(t, i+1, p.GMO.Calls("ExecTran"), "ExecTran was never resent")
+	}
+	assert.Equal(t, int64(3), p.faults.injected.Load())
 }
