@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kessai/payment/gmo/gmotest"
+	"github.com/kessai/payment/golomt/golomttest"
 )
 
 // config is paysim's configuration.
@@ -82,12 +85,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.GolomtPublicURL, "golomt-public-url", "", "base `URL` of the Golomt simulator as clients and browsers see it (default http://<golomt-addr>)")
 	fs.StringVar(&c.GMONotifyURL, "gmo-notify-url", env(envGMONotify, ""), "deliver GMO result notifications to this `URL` [$"+envGMONotify+"]")
 	fs.StringVar(&c.GolomtNotifyURL, "golomt-notify-url", env(envGolomtNotify, ""), "deliver Golomt push notifications to this `URL` [$"+envGolomtNotify+"]")
-	fs.StringVar(&c.GMOShopID, "gmo-shop-id", "", "GMO ShopID the simulator accepts (default gmotest.DefaultShopID)")
-	fs.StringVar(&c.GMOShopPass, "gmo-shop-pass", "", "GMO ShopPass the simulator accepts (default gmotest.DefaultShopPass)")
+	fs.StringVar(&c.GMOShopID, "gmo-shop-id", "", "GMO ShopID the simulator accepts (default "+gmotest.DefaultShopID+")")
+	fs.StringVar(&c.GMOShopPass, "gmo-shop-pass", "", "GMO ShopPass the simulator accepts (default "+gmotest.DefaultShopPass+")")
 	fs.BoolVar(&c.GMORawCards, "gmo-raw-cards", false, "let GMO ExecTran accept raw card numbers (CardNo), as a shop whose contract allows it")
 	fs.BoolVar(&c.GMOThreeDSMandate, "gmo-3ds-required", false, "make GMO refuse EntryTran without 3-D Secure (TdFlag)")
-	fs.StringVar(&c.GolomtToken, "golomt-token", "", "Golomt bearer token the simulator accepts (default golomttest.DefaultBearerToken)")
-	fs.StringVar(&c.GolomtSecret, "golomt-secret", "", "Golomt HMAC key (default golomttest.DefaultSecret)")
+	fs.StringVar(&c.GolomtToken, "golomt-token", "", "Golomt bearer token the simulator accepts (default "+golomttest.DefaultBearerToken+")")
+	fs.StringVar(&c.GolomtSecret, "golomt-secret", "", "Golomt HMAC key (default "+golomttest.DefaultSecret+")")
 	fs.Var(&rate, "fault-rate", "probability of a random fault per API request: 0.05 or 5% (default 0) [$"+envFaultRate+"]")
 	fs.StringVar(&kinds, "faults", strings.Join(defaultFaultKinds, ","), "comma-separated random fault `kinds`: "+strings.Join(sortedKeys(faultNames), ", "))
 	fs.DurationVar(&c.FaultDelay, "fault-delay", 3*time.Second, "how long the \"delay\" fault waits")
