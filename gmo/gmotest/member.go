@@ -5,8 +5,12 @@ import (
 	"strings"
 )
 
-// maxCards is how many cards a member may store.
-const maxCards = 5
+// maxCards is how many cards a member may store; maxPhysical how many
+// registrations (deleted cards included) physical numbering can count [U].
+const (
+	maxCards    = 5
+	maxPhysical = 100
+)
 
 type member struct {
 	siteID, id, name string // name: raw cp932
@@ -18,6 +22,7 @@ type storedCard struct {
 	name       string
 	defaultSet bool
 	deleted    bool
+	phys       int // physical CardSeq: registration order, deleted cards included
 }
 
 // checkMemberID validates a MemberID's shape.
@@ -72,24 +77,38 @@ func seqMode(p params, e *[]string) string {
 // seqOf is a card's CardSeq under a SeqMode: its position counting deleted
 // cards (physical, "1") or not (logical, "0").
 func (m *member) seqOf(sc *storedCard, mode string) int {
+	if mode == "1" {
+		return sc.phys
+	}
 	n := 0
 	for _, x := range m.cards {
 		if x == sc {
 			return n
 		}
-		if mode == "1" || !x.deleted {
+		if !x.deleted {
 			n++
 		}
 	}
 	return -1
 }
 
-// card finds a card by CardSeq under a SeqMode.
+// card finds a live card by CardSeq under a SeqMode.
 func (m *member) card(seq int, mode string) *storedCard {
+	if mode == "1" {
+		if seq >= 0 && seq < len(m.cards) && !m.cards[seq].deleted {
+			return m.cards[seq]
+		}
+		return nil
+	}
+	n := 0
 	for _, x := range m.cards {
-		if !x.deleted && m.seqOf(x, mode) == seq {
+		if x.deleted {
+			continue
+		}
+		if n == seq {
 			return x
 		}
+		n++
 	}
 	return nil
 }
@@ -248,7 +267,7 @@ func (s *Server) saveCard(c *call) reply {
 			e = append(e, "E01240002")
 		}
 	}
-	if m != nil && target == nil && len(e) == 0 && len(m.live()) >= maxCards {
+	if m != nil && target == nil && len(e) == 0 && (len(m.live()) >= maxCards || len(m.cards) >= maxPhysical) {
 		e = append(e, "E01230009")
 	}
 	if len(e) > 0 {
@@ -259,7 +278,7 @@ func (s *Server) saveCard(c *call) reply {
 		cd.holder = holder
 	}
 	if target == nil {
-		target = &storedCard{}
+		target = &storedCard{phys: len(m.cards)}
 		m.cards = append(m.cards, target)
 	}
 	target.c = cd
