@@ -14,6 +14,7 @@
 // [NewServer] starts a loopback httptest server; [NewHandler] returns an
 // unstarted simulator whose [Server.Handler] can be mounted on a real
 // listener (pass [WithPublicURL] so the links it hands out point at it).
+// Mount it at the root of the listener: its paths are absolute, as GMO's.
 // Every method is safe for concurrent use.
 //
 // # Wire format
@@ -249,7 +250,8 @@
 // SaveMember (E01390010 when it exists), UpdateMember, SearchMember
 // (MemberID, MemberName, DeleteFlag), DeleteMember; unknown members
 // E01390002. SaveCard takes a Token (or a raw CardNo with
-// [WithRawCardNumbers]), at most 5 cards (E01230009) [U], and answers
+// [WithRawCardNumbers]), at most 5 live cards and 100 registrations
+// (E01230009) [U], and answers
 // CardSeq, CardNo masked to the last 3 digits as recorded, Forward.
 // SearchCard without CardSeq answers every card column-oriented ('|'-joined
 // values, n-th item = n-th card). SeqMode 0 numbers live cards, SeqMode 1

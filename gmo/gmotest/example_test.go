@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"time"
@@ -140,4 +141,18 @@ func ExampleServer_PayVoucher() {
 	// Output:
 	// true 6
 	// PAYSUCCESS 1200
+}
+
+func ExampleNewHandler() {
+	// paysim style: the simulator behind the caller's own listener.
+	var s *gmotest.Server
+	ln := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.Handler().ServeHTTP(w, r) }))
+	defer ln.Close()
+	s = gmotest.NewHandler(gmotest.WithPublicURL(ln.URL))
+	defer s.Close()
+
+	c := s.Credentials()
+	fmt.Println(field(post(s, "EntryTran", url.Values{"ShopID": {c.ShopID}, "ShopPass": {c.ShopPass},
+		"OrderID": {"order-6"}, "JobCd": {"AUTH"}, "Amount": {"100"}}), "AccessID") != "")
+	// Output: true
 }

@@ -26,6 +26,7 @@ type tdsState struct {
 	callbackType string
 	result       string // "", "pass", "fail", "declined"
 	declined     string // the issuer's code after "declined"
+	counted      bool   // the failure was counted and notified
 	pd           pending
 }
 
@@ -102,7 +103,8 @@ func (s *Server) completeTds(c *call, t *tran, version, op string) reply {
 	case "":
 		return fail("E21020002") // [U] the customer has not finished the challenge
 	case "fail":
-		if !strings.Contains(strings.Join(t.history, "\n"), op+" refused") {
+		if !t.tds.counted {
+			t.tds.counted = true
 			t.decls++
 			t.log(c.now, "%s refused: 3-D Secure failed", op)
 			s.addNote(t, c.now, tdsFailCode(version))
