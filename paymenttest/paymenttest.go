@@ -107,11 +107,26 @@ var (
 	_ payment.Inquirer = (*Provider)(nil)
 )
 
+// DefaultTimeout is how long a call hit by [FaultTimeout] waits for its
+// answer when provider.WithTimeout is not given.
+const DefaultTimeout = 250 * time.Millisecond
+
 // New returns a Provider. It accepts provider.WithLogger, WithClock and
-// WithTimeout (how long [FaultTimeout] waits before giving up); other
-// options are ignored.
+// WithTimeout (how long [FaultTimeout] waits before giving up, default
+// [DefaultTimeout]); other options are ignored.
 func New(cfg Config, opts ...provider.Option) (*Provider, error) {
 	o := provider.Apply(opts...)
+	// Nothing here crosses a network, so unless WithTimeout says otherwise
+	// FaultTimeout waits DefaultTimeout, not provider.DefaultTimeout.
+	probe := provider.Options{}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&probe)
+		}
+	}
+	if probe.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	name := cfg.Name
 	if name == "" {
 		name = "paymenttest"
