@@ -57,6 +57,7 @@ func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (*pa
 	if err != nil {
 		return p.afterAlterError(ctx, op, t, err, func(n *trade) bool { return n.Status == "SALES" || n.Status == "CAPTURE" })
 	}
+	p.cache.markCaptured(accessID)
 	pay := p.newPayment(orderID, accessID, payment.StatusCaptured, t.Amount)
 	pay.Captured = pay.Amount
 	pay.TransactionID, pay.ApprovalCode = t.TranID, t.Approve
@@ -141,10 +142,12 @@ func (p *Provider) Void(ctx context.Context, ref payment.PaymentRef) (*payment.P
 // A full refund (nil Amount, or the whole remaining captured amount) is an
 // AlterTran whose JobCd depends on the date of the sale (ProcessDate, JST):
 // VOID on the same day, RETURN in the same month, RETURNX after a month
-// boundary. A same-day VOID is reported as StatusCanceled (GMO's SearchTrade
-// shows VOID and cannot tell a voided sale from a voided authorization, so
-// Inquire reports it the same way); RETURN/RETURNX as StatusRefunded. Both
-// set Refunded to the amount.
+// boundary. All three are reported as StatusRefunded with Refunded set to
+// the amount. GMO's SearchTrade shows VOID both for a voided sale and for a
+// voided authorization; the provider remembers in its in-memory cache which
+// transactions were captured, so Inquire reports a voided sale as
+// StatusRefunded. Without that memory (another process, evicted entry) a
+// VOID reads as StatusCanceled.
 //
 // A partial refund is ChangeTran JobCd=CAPTURE to the remaining amount
 // (StatusPartiallyRefunded); several partial refunds are allowed. GMO keeps
@@ -175,10 +178,7 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (*paym
 	case "CAPTURE", "SALES":
 	case "RETURN", "RETURNX", "VOID":
 		if want == 0 {
-			if t.Status == "VOID" {
-				return p.toPayment(t), nil
-			}
-			return p.refundedPayment(t, t.Status), nil
+			return p.toPayment(t), nil
 		}
 		return nil, stateError(op, t.Status, "nothing left to refund")
 	case "AUTH", "SAUTH":
@@ -230,11 +230,7 @@ func (p *Provider) refundedPayment(t *trade, job string) *payment.Payment {
 	if e, ok := p.cache.get(t.AccessID); ok && e.amount > orig {
 		orig = e.amount
 	}
-	st := payment.StatusRefunded
-	if job == "VOID" {
-		st = payment.StatusCanceled
-	}
-	pay := p.newPayment(t.OrderID, t.AccessID, st, orig)
+	pay := p.newPayment(t.OrderID, t.AccessID, payment.StatusRefunded, orig)
 	pay.Captured = pay.Amount
 	pay.Refunded = pay.Amount
 	return pay

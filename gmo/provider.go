@@ -173,11 +173,10 @@ func (p *Provider) call(ctx context.Context, op, api string, f *form, idem bool,
 		return e
 	}
 	if isHTML(resp) {
-		if resp.StatusCode >= 500 {
-			return response{}, ambiguous("gateway answered an HTML error page with HTTP " + itoa(int64(resp.StatusCode)))
-		}
-		return response{}, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrAuthentication,
-			Message: "the endpoint answered an HTML page, not a GMO reply: check the base URL, proxy or firewall (HTTP " + itoa(int64(resp.StatusCode)) + ")"}
+		// Not GMO's wire format: a proxy, WAF, maintenance page or a wrong
+		// base URL. Say so clearly; for a money-moving call it is still an
+		// ambiguous answer that the caller reconciles.
+		return response{}, ambiguous(htmlMessage + " (HTTP " + itoa(int64(resp.StatusCode)) + ")")
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
@@ -196,6 +195,9 @@ func (p *Provider) call(ctx context.Context, op, api string, f *form, idem bool,
 	}
 	return r, nil
 }
+
+// htmlMessage is the configuration hint for HTML answers.
+const htmlMessage = "configuration: the endpoint answered an HTML page, not a GMO reply; check the base URL, proxy or firewall"
 
 func isHTML(resp *provider.Response) bool {
 	if ct := strings.ToLower(resp.Header.Get("Content-Type")); strings.Contains(ct, "text/html") {

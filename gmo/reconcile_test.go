@@ -112,6 +112,19 @@ func TestReconcileCardOutcomes(t *testing.T) {
 
 func TestReconcileInquiryFails(t *testing.T) {
 	ctx := context.Background()
+	t.Run("wrong base URL everywhere: outcome unknown with the configuration hint", func(t *testing.T) {
+		e := newEnv(t, nil)
+		p := e.create(t, payment.CaptureAutomatic, 1000)
+		e.sim.InjectFault("ExecTran", gmotest.Fault{Kind: gmotest.FaultHTML})
+		for range 3 {
+			e.sim.InjectFault("SearchTrade", gmotest.Fault{Kind: gmotest.FaultHTML})
+		}
+		got, err := e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, gmotest.CardApprove)})
+		assert.ErrorIs(t, err, payment.ErrOutcomeUnknown)
+		assert.Contains(t, err.Error(), "check the base URL")
+		require.NotNil(t, got)
+		assert.Equal(t, payment.StatusUnknown, got.Status)
+	})
 	t.Run("inquiry fails: StatusUnknown and ErrOutcomeUnknown", func(t *testing.T) {
 		e := newEnv(t, nil)
 		p := e.create(t, payment.CaptureAutomatic, 1000)
@@ -296,12 +309,14 @@ func TestEntryTranResend(t *testing.T) {
 		_, err = e.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: id, Amount: jpy(1000)})
 		assert.ErrorIs(t, err, payment.ErrDuplicate)
 	})
-	t.Run("HTML page is a configuration error", func(t *testing.T) {
-		e := newEnv(t, nil)
-		e.sim.InjectFault("EntryTran", gmotest.Fault{Kind: gmotest.FaultHTML})
+	t.Run("HTML page says so clearly", func(t *testing.T) {
+		e := newEnv(t, func(c *gmo.Config) {})
+		for range 3 { // the client retries the idempotent EntryTran
+			e.sim.InjectFault("EntryTran", gmotest.Fault{Kind: gmotest.FaultHTML})
+		}
 		_, err := e.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: newOrderID(), Amount: jpy(1000)})
-		assert.ErrorIs(t, err, payment.ErrAuthentication)
-		assert.Contains(t, err.Error(), "HTML")
+		assert.ErrorIs(t, err, payment.ErrUnavailable)
+		assert.Contains(t, err.Error(), "HTML page, not a GMO reply; check the base URL")
 	})
 	t.Run("rate limit E92 is retry-safe and not reconciled", func(t *testing.T) {
 		e := newEnv(t, nil)
@@ -319,7 +334,7 @@ func TestEntryTranResend(t *testing.T) {
 		p := e.create(t, payment.CaptureAutomatic, 1000)
 		e.sim.InjectFault("ExecTran", gmotest.Fault{Kind: gmotest.FaultHTML, Status: 403})
 		_, err := e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, gmotest.CardApprove)})
-		assert.ErrorIs(t, err, payment.ErrAuthentication)
+		assert.ErrorIs(t, err, payment.ErrUnavailable, "reconciled: nothing happened")
 		assert.False(t, errors.Is(err, payment.ErrOutcomeUnknown))
 		assert.Equal(t, 0, e.ledger(t, p.OrderID).Charges)
 	})

@@ -69,6 +69,10 @@ type entry struct {
 	jobCd      string // AUTH or CAPTURE
 	amount     int64  // amount registered with EntryTran (the original amount)
 	returnURL  string // CreatePaymentRequest.ReturnURL
+	// captured records that the transaction was captured (JobCd CAPTURE,
+	// or a Capture): GMO's SearchTrade shows VOID both for a voided
+	// authorization and for a same-day voided sale (a refund).
+	captured bool
 }
 
 // passCache is a bounded AccessID → entry map with FIFO eviction, safe for
@@ -116,6 +120,7 @@ func (c *passCache) put(accessID string, e entry) {
 		if e.jobCd == "" {
 			e.jobCd = old.jobCd
 		}
+		e.captured = e.captured || old.captured
 		c.m[accessID] = e
 		return
 	}
@@ -127,4 +132,23 @@ func (c *passCache) put(accessID string, e entry) {
 		c.next = (c.next + 1) % c.limit
 	}
 	c.m[accessID] = e
+}
+
+// markCaptured records that accessID was captured.
+func (c *passCache) markCaptured(accessID string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if e, ok := c.m[accessID]; ok {
+		e.captured = true
+		c.m[accessID] = e
+	}
+	c.mu.Unlock()
+}
+
+// wasCaptured reports whether the cache knows accessID was captured.
+func (c *passCache) wasCaptured(accessID string) bool {
+	e, ok := c.get(accessID)
+	return ok && (e.captured || e.jobCd == "CAPTURE")
 }

@@ -82,7 +82,12 @@ func (p *Provider) searchRef(ctx context.Context, op, orderID, accessID string) 
 		return nil, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrNotFound,
 			Message: "the order's transaction has another access id than the payment reference"}
 	}
-	p.cache.put(accessID, entry{orderID: orderID, accessPass: t.AccessPass, jobCd: registeredJob(t.JobCd), amount: t.Amount})
+	switch t.Status {
+	case "CAPTURE", "SALES", "RETURN", "RETURNX":
+		p.cache.put(accessID, entry{orderID: orderID, accessPass: t.AccessPass, jobCd: registeredJob(t.JobCd), amount: t.Amount, captured: true})
+	default:
+		p.cache.put(accessID, entry{orderID: orderID, accessPass: t.AccessPass, jobCd: registeredJob(t.JobCd), amount: t.Amount})
+	}
 	return t, nil
 }
 
@@ -162,6 +167,12 @@ func (p *Provider) toPayment(t *trade) *payment.Payment {
 		}
 	case payment.StatusRefunded:
 		captured, refunded = orig, orig
+	case payment.StatusCanceled:
+		if t.Status == "VOID" && p.cache.wasCaptured(t.AccessID) {
+			// A same-day refund of a sale is a VOID at GMO.
+			st = payment.StatusRefunded
+			captured, refunded = orig, orig
+		}
 	}
 	pay := p.newPayment(t.OrderID, t.AccessID, st, orig)
 	pay.Captured = payment.MoneyFromMinor(captured, payment.JPY)
@@ -266,7 +277,11 @@ func (p *Provider) reconcile(ctx context.Context, op, orderID, accessID string, 
 	if ctx.Err() != nil {
 		e.Err = ctx.Err()
 	} else {
-		e.Err = errors.New("inquiry failed: " + kindName(err))
+		msg := "inquiry failed: " + kindName(err)
+		if pe := asError(err); pe != nil && pe.Message != "" {
+			msg += ": " + pe.Message
+		}
+		e.Err = errors.New(msg)
 	}
 	return nil, pay, e
 }
