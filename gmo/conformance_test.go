@@ -329,8 +329,8 @@ func newHarness(t *testing.T) *conformance.Harness {
 			}
 			return post(ctx, u, vals.Encode())
 		},
-		Ack: &ack,
+		Ack:     &ack,
 		Secrets: secrets,
-		Logs: logs,
+		Logs:    logs,
 	}
 }
