@@ -129,7 +129,8 @@ type FaultKind int
 const (
 	// FaultNone does nothing (besides Delay).
 	FaultNone FaultKind = iota
-	// FaultDelay sleeps Delay, then answers normally.
+	// FaultDelay sleeps Delay, then processes and answers normally. A
+	// client that hangs up during the delay leaves nothing processed.
 	FaultDelay
 	// FaultDropBeforeProcess closes the connection without processing.
 	FaultDropBeforeProcess
@@ -149,9 +150,13 @@ const (
 	// FaultHTML answers an HTML error page with HTTP Status (default 200;
 	// 403 as a WAF would) without processing.
 	FaultHTML
+	// FaultDelayAfterProcess processes at once, then holds the answer for
+	// Delay: a client that times out meanwhile has been charged anyway.
+	FaultDelayAfterProcess
 )
 
-// Fault is one injected misbehaviour. Delay applies to every kind.
+// Fault is one injected misbehaviour. Delay applies before processing for
+// every kind except FaultDelayAfterProcess.
 type Fault struct {
 	Kind   FaultKind
 	Delay  time.Duration

@@ -203,8 +203,10 @@
 // # Faults
 //
 // [Server.InjectFault] queues a [Fault] for the next request to one API
-// (or "*"); [WithFaultFunc] supplies faults for paysim. Kinds: delay, drop
-// the connection before or after processing, HTTP 5xx before or after
+// (or "*"); [WithFaultFunc] supplies faults for paysim. Kinds: delay
+// before processing (a client that hangs up meanwhile leaves nothing
+// processed), delay after processing (a client that times out meanwhile
+// was charged anyway), drop the connection before or after processing, HTTP 5xx before or after
 // processing, an outcome-unknown ErrInfo (E91020001 by default, E90010001,
 // 42C010000...) before or after processing, and an HTML page (HTTP 200 or
 // 403). "After processing" means the ledger changed: the adapter must

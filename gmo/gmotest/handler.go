@@ -119,17 +119,8 @@ func (s *Server) base(r *http.Request) string {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, api string, h apiFunc) {
 	s.countRequest(api)
 	f, faulty := s.popFault(api)
-	if faulty && f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-s.done:
-			t.Stop()
-			return
-		}
+	if faulty && f.Kind != FaultDelayAfterProcess && !s.sleep(r, f.Delay) {
+		return
 	}
 	if faulty && s.faultBefore(w, f) {
 		return
@@ -150,7 +141,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, api string, h 
 	rep := h(c)
 	s.mu.Unlock()
 	s.poke()
-	if faulty && s.faultAfter(w, f) {
+	if faulty && s.faultAfter(w, r, f) {
 		return
 	}
 	writeReply(w, rep)
@@ -181,9 +172,28 @@ func (s *Server) faultBefore(w http.ResponseWriter, f Fault) bool {
 	return false
 }
 
+// sleep waits d; false when the client left or the server closed.
+func (s *Server) sleep(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-s.done:
+		return false
+	}
+}
+
 // faultAfter applies the faults that follow processing.
-func (s *Server) faultAfter(w http.ResponseWriter, f Fault) bool {
+func (s *Server) faultAfter(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	switch f.Kind {
+	case FaultDelayAfterProcess:
+		return !s.sleep(r, f.Delay)
 	case FaultDropAfterProcess:
 		panic(http.ErrAbortHandler)
 	case FaultServerErrorAfterProcess:

@@ -238,6 +238,7 @@ func TestFaults(t *testing.T) {
 		{"42C after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "42C010000"}, false, 200, "ErrCode=C01&ErrInfo=42C010000", true},
 		{"HTML 200", gmotest.Fault{Kind: gmotest.FaultHTML}, false, 200, "<html", false},
 		{"HTML 403", gmotest.Fault{Kind: gmotest.FaultHTML, Status: 403}, false, 403, "<html", false},
+		{"slow answer after processing", gmotest.Fault{Kind: gmotest.FaultDelayAfterProcess, Delay: 50 * time.Millisecond}, false, 200, "ACS=0", true},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -513,5 +514,36 @@ func TestCloseStopsDelivery(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close did not stop the notifier")
+	}
+}
+
+func TestDelayAndClientTimeout(t *testing.T) {
+	tests := []struct {
+		name      string
+		kind      gmotest.FaultKind
+		processed bool
+	}{
+		{"delay before processing", gmotest.FaultDelay, false},
+		{"delay after processing", gmotest.FaultDelayAfterProcess, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := gmotest.NewServer()
+			defer s.Close()
+			id, pass := entry(t, s, "slow-1", "CAPTURE", "100")
+			s.InjectFault("ExecTran", gmotest.Fault{Kind: tt.kind, Delay: 2 * time.Second})
+			c := &http.Client{Timeout: 100 * time.Millisecond}
+			v := vals("AccessID", id, "AccessPass", pass, "OrderID", "slow-1", "Method", "1", "Token", token(t, s, gmotest.CardApprove))
+			_, err := c.Post(s.URL()+"/payment/ExecTran.idPass", form, strings.NewReader(v.Encode()))
+			require.Error(t, err, "client timed out")
+			want := "UNPROCESSED"
+			if tt.processed {
+				want = "CAPTURE"
+			}
+			// Give the simulator time to notice the client left.
+			time.Sleep(200 * time.Millisecond)
+			e, _ := s.Ledger("slow-1")
+			assert.Equal(t, want, e.Status)
+		})
 	}
 }
