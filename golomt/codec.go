@@ -162,6 +162,23 @@ var errNotObject = errors.New("body is not a JSON object")
 // ignored; anything but one object (an array, a string, trailing data) and
 // any field of the wrong type is an error.
 func decodeObject(body []byte, v any) error {
+	switch v := v.(type) {
+	case *result:
+		if scanFlat(body, v.field) {
+			return nil
+		}
+		*v = result{}
+	case *invoiceResponse:
+		if scanFlat(body, v.field) {
+			return nil
+		}
+		*v = invoiceResponse{}
+	}
+	return decodeSlow(body, v)
+}
+
+// decodeSlow is decodeObject through encoding/json.
+func decodeSlow(body []byte, v any) error {
 	t := bytes.TrimLeft(body, " \t\r\n")
 	if len(t) == 0 || t[0] != '{' {
 		return errNotObject

@@ -2,6 +2,7 @@ package golomt
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -96,6 +97,58 @@ func FuzzParseRedirect(f *testing.F) {
 		}
 		if again, err := parseRedirectValues("confirm", vals); err != nil || again != rd {
 			t.Fatalf("parseRedirectValues disagrees: %+v %v", again, err)
+		}
+	})
+}
+
+// FuzzFastDecode checks the reflection-free decoder against encoding/json:
+// whenever the fast path accepts a body, the slow path gives the same
+// result.
+func FuzzFastDecode(f *testing.F) {
+	for _, name := range []string{"push_failed.json", "inquiry_success.json", "pay_response.json", "invoice_response.json"} {
+		b, err := readFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"transactionId":"a","errorCode":null,"amount":"1","checksum":"x"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast, slow result
+		if scanFlat(body, fast.field) {
+			if err := decodeSlow(body, &slow); err != nil {
+				t.Fatalf("fast path accepted what encoding/json refuses: %v", err)
+			}
+			if fast != slow {
+				t.Fatalf("fast %+v != slow %+v", fast, slow)
+			}
+		}
+		var fi, si invoiceResponse
+		if scanFlat(body, fi.field) {
+			if err := decodeSlow(body, &si); err != nil || fi != si {
+				t.Fatalf("invoice: fast %+v != slow %+v (%v)", fi, si, err)
+			}
+		}
+	})
+}
+
+// FuzzAppendJSON checks the hand-written request encoder against
+// encoding/json's decoder.
+func FuzzAppendJSON(f *testing.F) {
+	f.Add("ORDER1", "1500.00", "https://shop.example/r?a=1&b=\"x\"", "Y")
+	f.Add("a\x00b", "\xff", "\u2028<>&\\", "")
+	f.Fuzz(func(t *testing.T, id, amount, cb, social string) {
+		in := invoiceRequest{Amount: amount, Callback: cb, Checksum: "c", GenToken: "N", ReturnType: "GET", TransactionID: id, SocialDeeplink: social}
+		b := in.appendJSON(nil)
+		var out invoiceRequest
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("invalid JSON %q: %v", b, err)
+		}
+		want, _ := json.Marshal(in)
+		var ref invoiceRequest
+		_ = json.Unmarshal(want, &ref)
+		if out != ref {
+			t.Fatalf("round trip %+v, encoding/json gives %+v", out, ref)
 		}
 	})
 }

@@ -440,9 +440,14 @@ func cardSummary(number, holder string) *payment.CardSummary {
 
 // post sends one JSON call.
 func (p *Provider) post(ctx context.Context, op, url string, v any, idempotent bool) (*provider.Response, error) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return nil, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrInvalidRequest, Message: "cannot encode request"}
+	var body []byte
+	if a, ok := v.(jsonAppender); ok {
+		body = a.appendJSON(make([]byte, 0, 512))
+	} else {
+		var err error
+		if body, err = json.Marshal(v); err != nil {
+			return nil, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrInvalidRequest, Message: "cannot encode request"}
+		}
 	}
 	return p.client.Do(ctx, &provider.Request{Op: op, Method: http.MethodPost, URL: url, Header: p.header, Body: body, Idempotent: idempotent})
 }
@@ -519,8 +524,8 @@ func checkCallback(op, cb string) error {
 		return payment.InvalidRequest(Name, op, "ReturnURL", "return URL longer than 256 characters")
 	}
 	for i := 0; i < len(cb); i++ {
-		if c := cb[i]; c <= ' ' || c == 0x7f {
-			return payment.InvalidRequest(Name, op, "ReturnURL", "return URL contains spaces or control characters")
+		if c := cb[i]; c <= ' ' || c >= 0x7f {
+			return payment.InvalidRequest(Name, op, "ReturnURL", "return URL must be printable ASCII (percent-encode anything else)")
 		}
 	}
 	u, err := url.Parse(cb)
