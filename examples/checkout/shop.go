@@ -378,23 +378,43 @@ func (s *shop) record(id, op, detail string, p *payment.Payment, err error) {
 	}
 }
 
-// settle asks the gateway for the truth after a confirmation failed without
-// a definite payment status: a decline that came back as an error only, or
-// an ambiguous outcome (timeout, GMO E90/E91/42C, HTTP 5xx). Nothing is
-// ever resent: an inquiry moves no money.
+// settle handles a confirmation that failed without a definite payment
+// status. A decline (ErrDeclined with no payment) marks the order failed
+// with the gateway's code: GMO leaves a declined transaction UNPROCESSED,
+// so an inquiry would only say "pending". An ambiguous outcome (timeout,
+// GMO E90/E91/42C, HTTP 5xx, StatusUnknown) is resolved by inquiry;
+// nothing is ever resent, and an inquiry moves no money.
 func (s *shop) settle(ctx context.Context, id string, err error, p *payment.Payment) {
-	if p != nil && p.Status != payment.StatusUnknown && p.Status != payment.StatusRequiresAction {
-		return
-	}
-	q, ok := s.cfg.Payments.(payment.Inquirer)
-	if !ok {
+	if p != nil && p.Status != payment.StatusUnknown {
 		return
 	}
 	o, ok := s.orders.get(id)
 	if !ok || o.Ref == "" {
 		return
 	}
-	if errors.Is(err, payment.ErrInvalidRequest) || errors.Is(err, payment.ErrUnsupported) {
+	if errors.Is(err, payment.ErrDeclined) && o.Payment != nil {
+		failed := *o.Payment
+		failed.Status = payment.StatusFailed
+		failed.NextAction = nil
+		var pe *payment.Error
+		if errors.As(err, &pe) {
+			failed.GatewayCode, failed.GatewayMessage = pe.GatewayCode, pe.Message
+		}
+		failed.UpdatedAt = s.cfg.Now()
+		s.orders.update(id, func(o *order) {
+			o.History = append(o.History, historyEntry{Time: s.cfg.Now(), Op: "declined", Status: failed.Status.String(),
+				Detail: "the gateway declined the payment; no money moved"})
+			if o.Payment == nil || o.Payment.Status.CanBecome(payment.StatusFailed) {
+				o.Payment = &failed
+			}
+		})
+		return
+	}
+	if !errors.Is(err, payment.ErrOutcomeUnknown) && (p == nil || p.Status != payment.StatusUnknown) {
+		return
+	}
+	q, ok := s.cfg.Payments.(payment.Inquirer)
+	if !ok {
 		return
 	}
 	p, ierr := q.Inquire(ctx, o.Ref)

@@ -191,8 +191,8 @@ func TestPayCard(t *testing.T) {
 			wantStatus: payment.StatusCaptured, wantOps: []string{"create:pending", "confirm:captured"}, charges: 1},
 		{name: "approved, manual capture", token: paymenttest.TokenApprove, capture: "manual",
 			wantStatus: payment.StatusAuthorized, wantOps: []string{"create:pending", "confirm:authorized"}},
-		{name: "declined, then settled by inquiry", token: paymenttest.TokenDecline, capture: "auto",
-			wantStatus: payment.StatusFailed, wantOps: []string{"create:pending", "confirm:", "inquire:failed"}},
+		{name: "declined", token: paymenttest.TokenDecline, capture: "auto",
+			wantStatus: payment.StatusFailed, wantOps: []string{"create:pending", "confirm:", "declined:failed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,6 +210,20 @@ func TestPayCard(t *testing.T) {
 			assert.Equal(t, 200, page.code)
 			assert.Contains(t, page.body, `data-status="`+tt.wantStatus.String()+`"`)
 			assert.NotContains(t, page.body, tt.token, "the token never reaches a page")
+		})
+	}
+}
+
+func TestPayCardOutcomeUnknownIsSettledByInquiry(t *testing.T) {
+	for _, fault := range []paymenttest.Fault{paymenttest.FaultDropAfterProcess, paymenttest.FaultGatewayUnknown} {
+		t.Run(fault.String(), func(t *testing.T) {
+			f := newShopFixture(t)
+			require.True(t, f.card.InjectFault(paymenttest.OpConfirm, fault))
+			id, _ := f.payCard(t, paymenttest.TokenApprove, "auto")
+			o := f.order(t, id)
+			assert.Equal(t, payment.StatusCaptured, o.Payment.Status, "the inquiry found the charge")
+			assert.Equal(t, []string{"create:pending", "confirm:", "inquire:captured"}, ops(o))
+			assert.Equal(t, 1, f.card.Ledger(id).Charges, "charged once, never resent")
 		})
 	}
 }
