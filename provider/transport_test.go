@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -486,4 +487,56 @@ func TestKeepAliveReuse(t *testing.T) {
 			assert.LessOrEqual(t, warm+after, int32(poolMaxIdleConnsPerHost), "within pool size")
 		})
 	}
+}
+
+// TestDoNotSentThenSent: a payment call whose first attempt could not
+// connect is sent on the next attempt and succeeds, exactly once.
+func TestDoNotSentThenSent(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	var dials atomic.Int32
+	d := &net.Dialer{}
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if dials.Add(1) == 1 {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+	}}
+	c := fastBackoff(NewHTTPClient("test", Apply(WithMaxRetries(2), WithHTTPClient(hc))))
+
+	resp, err := c.Do(context.Background(), &Request{Op: "charge", URL: srv.URL, Body: []byte("x")})
+
+	require.NoError(t, err)
+	assert.Equal(t, "ok", string(resp.Body), "body")
+	assert.Equal(t, int32(2), dials.Load(), "dials")
+	assert.Equal(t, int32(1), hits.Load(), "server hits")
+}
+
+// TestDoTimeoutBeforeSend: an attempt that times out while still dialling
+// never left, so even a payment call is retried, and the result is
+// retry-safe.
+func TestDoTimeoutBeforeSend(t *testing.T) {
+	var dials atomic.Int32
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			<-ctx.Done() // a black-holed SYN
+			return nil, ctx.Err()
+		},
+	}}
+	c := fastBackoff(NewHTTPClient("test", Apply(WithMaxRetries(2), WithTimeout(50*time.Millisecond), WithHTTPClient(hc))))
+
+	_, err := c.Do(context.Background(), &Request{Op: "charge", URL: "http://192.0.2.1/pay", Body: []byte("x")})
+
+	pe := requirePaymentError(t, err)
+	assert.ErrorIs(t, err, payment.ErrUnavailable, "kind")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "deadline")
+	assert.True(t, pe.RetrySafe, "retry safe")
+	assert.Equal(t, int32(3), dials.Load(), "dials")
 }
