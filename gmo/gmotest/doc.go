@@ -43,7 +43,7 @@
 // EntryTran, ExecTran, SecureTran2, SecureTran (legacy 3-D Secure 1),
 // AlterTran, ChangeTran, SearchTrade, SearchTradeMulti, SaveMember,
 // UpdateMember, SearchMember, DeleteMember, SaveCard, SearchCard,
-// DeleteCard, EntryTranCvs, ExecTranCvs, CvsCancel, EntryTranPayEasy,
+// DeleteCard, TradedCard, EntryTranCvs, ExecTranCvs, CvsCancel, EntryTranPayEasy,
 // ExecTranPayEasy, PayEasyCancel. Besides the APIs it serves the 3-D
 // Secure pages (/payment/Tds2StubCallback.idPass, /payment/Tds1StubAcs.idPass),
 // the tokenizer (/ext/api/credit/getToken, /ext/js/token.js), a konbini
@@ -259,4 +259,7 @@
 // values, n-th item = n-th card). SeqMode 0 numbers live cards, SeqMode 1
 // numbers all cards including deleted ones (listed with DeleteFlag=1) [U].
 // Unknown cards answer E01240002. SaveCard does not run a validity check.
+// TradedCard (ShopID, ShopPass, SiteID, SitePass, OrderID, MemberID,
+// SeqMode, DefaultFlag, HolderName) stores the card of an executed card
+// order (E01110010 when the order was not executed [U]).
 package gmotest

@@ -33,6 +33,7 @@ func (s *Server) apis() map[string]apiFunc {
 		"SaveCard":         s.saveCard,
 		"SearchCard":       s.searchCard,
 		"DeleteCard":       s.deleteCard,
+		"TradedCard":       s.tradedCard,
 		"EntryTranCvs":     s.entryTranCvs,
 		"ExecTranCvs":      s.execTranCvs,
 		"CvsCancel":        s.cvsCancel,

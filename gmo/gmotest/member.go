@@ -370,3 +370,42 @@ func (s *Server) deleteCard(c *call) reply {
 	sc.defaultSet = false
 	return reply{pairs: []kv{{"CardSeq", seq}}}
 }
+
+// tradedCard stores the card of an executed card order for a member.
+func (s *Server) tradedCard(c *call) reply {
+	p := c.p
+	var e []string
+	s.checkShop(p, &e)
+	m := s.findMember(p, &e)
+	mode := seqMode(p, &e)
+	orderID := p.get("OrderID")
+	if orderID == "" {
+		e = append(e, "E01040001")
+	}
+	if len(e) > 0 {
+		return fail(e...)
+	}
+	t := s.orders[orderID]
+	switch {
+	case t == nil || t.payType != "0":
+		return fail("E01110002")
+	case t.card == nil || t.status == "UNPROCESSED" || t.status == "AUTHENTICATED":
+		return fail("E01110010") // not settled: no card to keep [U]
+	}
+	if len(m.live()) >= maxCards || len(m.cards) >= maxPhysical {
+		return fail("E01230009")
+	}
+	cd := *t.card
+	if h := p.get("HolderName"); h != "" {
+		cd.holder = h
+	}
+	sc := &storedCard{c: cd, phys: len(m.cards)}
+	m.cards = append(m.cards, sc)
+	if p.get("DefaultFlag") == "1" {
+		for _, x := range m.cards {
+			x.defaultSet = false
+		}
+		sc.defaultSet = true
+	}
+	return reply{pairs: []kv{{"CardSeq", strconv.Itoa(m.seqOf(sc, mode))}, {"CardNo", siteMask(cd.pan)}, {"Forward", forward}}}
+}

@@ -343,6 +343,11 @@ func TestMembersAndCards(t *testing.T) {
 	bad := call(t, s, "ExecTran", vals("AccessID", id, "AccessPass", pass, "OrderID", "mem-2", "Method", "1", "SiteID", "tsite00000001", "SitePass", "wrong", "MemberID", "1362106992"))
 	assert.Equal(t, "ErrCode=E01&ErrInfo=E01210002", bad.raw)
 
+	tc := call(t, s, "TradedCard", shop(s, "SiteID", s.Credentials().SiteID, "SitePass", s.Credentials().SitePass, "OrderID", "mem-1", "MemberID", "1362106992"))
+	assert.Equal(t, "CardSeq=1&CardNo=*************444&Forward=2a99662", tc.raw, "logical: the deleted card closes the gap")
+	assert.Equal(t, "ErrCode=E01&ErrInfo=E01110010", call(t, s, "TradedCard", shop(s, "SiteID", s.Credentials().SiteID, "SitePass", s.Credentials().SitePass, "OrderID", "mem-2", "MemberID", "1362106992")).raw, "not executed")
+	assert.Equal(t, "ErrCode=E01&ErrInfo=E01110002", call(t, s, "TradedCard", shop(s, "SiteID", s.Credentials().SiteID, "SitePass", s.Credentials().SitePass, "OrderID", "nope", "MemberID", "1362106992")).raw)
+
 	assert.Equal(t, "MemberID=1362106992", call(t, s, "DeleteMember", site(s, "MemberID", "1362106992")).raw)
 	assert.Equal(t, "ErrCode=E01&ErrInfo=E01390002", call(t, s, "SearchMember", site(s, "MemberID", "1362106992")).raw)
 }
