@@ -242,13 +242,9 @@ func (p *Provider) badReply(ctx context.Context, op, orderID, accessID string, e
 
 // existing reports an order that was executed before (Confirm repeated).
 func (p *Provider) existing(t *trade) (*payment.Payment, error) {
-	pay := p.toPayment(t)
-	if t.Status == "AUTHENTICATED" {
-		// 3-D Secure done, SecureTran2 pending: the browser's return
-		// completes it.
-		pay.Status = payment.StatusRequiresAction
-	}
-	return pay, nil
+	// AUTHENTICATED (3-D Secure done, SecureTran2 pending) reads as
+	// StatusPending: the browser's return completes it.
+	return p.toPayment(t), nil
 }
 
 // afterExecError handles a failed ExecTran/SecureTran(2). Ambiguous

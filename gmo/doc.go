@@ -1,0 +1,196 @@
+// Package gmo is the kessai adapter for GMO Payment Gateway's "PG
+// Multi-Payment Service", protocol type (/payment/<Api>.idPass), for card
+// payments in Japan.
+//
+// Build a provider with [New], or open it by URL:
+//
+//	import _ "github.com/kessai/payment/gmo"
+//
+//	p, err := payment.Open(ctx, "gmo://SHOPID:SHOPPASS@pt01.mul-pay.jp?site_id=SITEID&site_pass=SITEPASS")
+//
+// pt01.mul-pay.jp is the sandbox and p01.mul-pay.jp production; any other
+// host is used as https://host. Query parameters: site_id, site_pass,
+// base_url (e.g. ?base_url=http://127.0.0.1:8081 for paysim, a gmotest
+// simulator or a proxy), td_flag, tds2_type, tenant_name,
+// skip_notification_verification, cache_size.
+//
+// # Environment variables
+//
+// Secrets need not be in code or in the URL: values the URL leaves out are
+// read from GMO_SHOP_ID, GMO_SHOP_PASS, GMO_SITE_ID, GMO_SITE_PASS and
+// GMO_BASE_URL ([EnvShopID] …):
+//
+//	GMO_SHOP_PASS=… GMO_SITE_PASS=… ./shop   # payment.Open(ctx, "gmo://tshop00000001@pt01.mul-pay.jp?site_id=tsite00000001")
+//
+// # Capabilities
+//
+//	Capability        Supported  How
+//	ManualCapture     yes        EntryTran JobCd=AUTH, then Capture (AlterTran SALES)
+//	automatic capture yes        EntryTran JobCd=CAPTURE
+//	PartialCapture    no         SALES must carry the authorized amount (E01060010)
+//	Refund            yes        AlterTran VOID (same JST day) / RETURN (same month) / RETURNX (later)
+//	PartialRefund     yes        ChangeTran JobCd=CAPTURE to the remaining amount
+//	MultipleRefunds   yes        repeated ChangeTran, then a full refund of the rest
+//	Void              yes        AlterTran VOID of an authorization (payment.Voider)
+//	Inquiry           yes        SearchTrade (payment.Inquirer)
+//	ThreeDSecure      yes        TdFlag=2 by default: ACS=2 GET redirect, SecureTran2;
+//	                             TdFlag=1: ACS=1 POST form (PaReq, TermUrl, MD), SecureTran
+//	HostedPage        no         (GMO's link type is not implemented)
+//	StoredCards       yes*       PaymentMethod.StoredCard, and [CardStore] (SaveMember, SaveCard …);
+//	                             *only with Config.SiteID/SitePass
+//	card tokens       yes        PaymentMethod.CardToken from GMO's token.js
+//	Notifications     yes        HandleNotification (result notification program)
+//	AsyncPayments     no         konbini / Pay-easy are not implemented (ErrUnsupported)
+//	Currencies        JPY        whole yen, at most 7 digits (9,999,999)
+//
+// A [Provider] is immutable and safe for concurrent use. Its only state is
+// a bounded in-memory AccessID → AccessPass cache (see Config.CacheSize).
+//
+// # Payments and references
+//
+// CreatePayment sends EntryTran and returns StatusPending with the
+// PaymentRef "gmo:<OrderID>:<AccessID>" ([Ref], [ParseRef]). The ref never
+// contains the AccessPass, which is a secret: Confirm, Capture, Refund and
+// Void recover it from the cache or with SearchTrade (which returns it), so
+// a ref stored in a database keeps working in another process.
+//
+// Order IDs are checked before any I/O: at most 27 characters of a-z, A-Z,
+// 0-9 and '-'. Amounts must be JPY, positive, whole and at most 7 digits.
+//
+// Confirm with a payment method sends ExecTran: a card token, or a stored
+// card (StoredCard.CustomerID is the MemberID, CardID the CardSeq; site
+// credentials come from Config), with Method 1 lump, 2 installments, 3
+// bonus lump, 4 bonus installments, 5 revolving (payment.InstallmentPlan
+// uses GMO's numbers) and PayTimes for 2 and 4. ACS=0 gives
+// StatusAuthorized or StatusCaptured; ACS=2 and ACS=1 give
+// StatusRequiresAction with a NextAction redirect. After the browser comes
+// back, Confirm with ConfirmRequest.Return sends SecureTran2 (or SecureTran
+// when the browser brought PaRes); the browser's AccessID/MD must match the
+// ref. Every CheckString is verified in constant time.
+//
+// # Amounts
+//
+// Amounts are payment.Money in JPY (exponent 0) and go on the wire as
+// integers. An amount GMO cannot carry (another currency, more than
+// 9,999,999 yen) is rejected with payment.ErrInvalidRequest before any
+// I/O; nothing is ever rounded.
+//
+// # Choices where the reference is uncertain
+//
+// GMO's specification is under NDA; the adapter follows the [R] facts of
+// the protocol fact sheet exactly and makes these [U] choices:
+//
+//   - TdFlag defaults to 2 (3-D Secure 2.0 is mandatory for Japanese
+//     e-commerce since March 2025); Config.TdFlag, Config.Tds2Type change it.
+//   - The 3-D Secure RetUrl is ConfirmRequest.ReturnURL, else the
+//     CreatePaymentRequest.ReturnURL remembered in this process's cache;
+//     without either (and with 3-D Secure on) Confirm fails with
+//     ErrInvalidRequest (field ReturnURL) before any I/O.
+//   - E01040010 after EntryTran is treated as "our own first attempt
+//     landed" only when this call really sent EntryTran more than once
+//     (counted with net/http/httptrace) and SearchTrade shows an
+//     UNPROCESSED transaction with the same JobCd and amount; otherwise it
+//     is the application's duplicate: payment.ErrDuplicate.
+//   - A full refund picks VOID on the sale's JST day, RETURN in the same
+//     month and RETURNX after a month boundary (from SearchTrade's
+//     ProcessDate). If GMO refuses RETURN (E01050004/E11010003) the adapter
+//     tries RETURNX; nothing moved on the refused call.
+//   - SearchTrade shows VOID for a voided authorization and for a voided
+//     sale alike, and keeps only the current amount after ChangeTran. The
+//     cache remembers which transactions were captured and their original
+//     amounts, so Inquire reports StatusRefunded / StatusPartiallyRefunded;
+//     in another process a voided sale reads StatusCanceled and a partially
+//     refunded one StatusCaptured with the remaining amount.
+//   - A CheckString mismatch returns payment.ErrInvalidSignature together
+//     with the payment as SearchTrade reads it (money may have moved).
+//   - Result notifications are authenticated by SearchTrade (AccessID must
+//     match; Amount must match when the notification reports the current
+//     status); Config.SkipNotificationVerification turns this off.
+//   - SeqMode is always 0 (logical card numbering).
+//
+// # Reconciliation
+//
+// A money-moving request (ExecTran, SecureTran, SecureTran2, AlterTran,
+// ChangeTran) is never resent once it may have reached GMO. After a
+// timeout or cut connection, HTTP 5xx, an HTML page, an unparseable reply,
+// or E82/E90/E91/42C, the adapter asks SearchTrade and returns the
+// gateway's truth: the new state when the call took effect, or an
+// ErrUnavailable error with RetrySafe set (and the unchanged payment) when
+// it did not. If SearchTrade fails as well, the result is StatusUnknown with
+// payment.ErrOutcomeUnknown, also matching ctx.Err() when the context ended;
+// resolve it later with Inquire. GMO executes an AccessID at most once, so
+// confirming an executed order again only reports the existing state.
+// EntryTran and SearchTrade move no money and are sent as idempotent.
+//
+// # Wire format
+//
+// Requests are application/x-www-form-urlencoded with an explicit
+// Content-Type; values are encoded to Windows-31J (cp932) and then
+// percent-encoded. Characters cp932 lacks but has a look-alike for are
+// mapped (〜→～, −→－, ‖→∥, ¢→￠, £→￡, ¬→￢); any other is rejected with
+// ErrInvalidRequest naming the field, never dropped. Unset values are left
+// out (the literal "null" is never sent). Replies are decoded as cp932
+// whatever the charset label says, split on '&' and then on the first '='
+// only, never URL-decoded (tokens keep '+', '/', '='); an ExecTran reply
+// with ACS=1/ACS=2 is parsed by its known keys so URLs keep their own '&'
+// and '='; keys are case-insensitive; trailing CR/LF is trimmed; several
+// records come back as '|'-joined columns.
+//
+// # Errors
+//
+// GMO answers errors with HTTP 200 and ErrCode=E01|E01&ErrInfo=E01050002|E01060006.
+// [Kind] maps each code to a payment error kind; the most consequential
+// code of a reply decides the kind of the *payment.Error, GatewayCode is
+// that code's ErrInfo, GatewayCodes keeps every pair as "ErrCode/ErrInfo",
+// and Message/MessageJA carry GMO's English and Japanese text ([Message]).
+//
+//	GMO code                         Kind                         Notes
+//	E01040010                        payment.ErrDuplicate         order id already used
+//	E01390010                        payment.ErrDuplicate         member already exists
+//	E01110002, E01240002, E01390002  payment.ErrNotFound          transaction / card / member
+//	E01010001, E01020001, E01030002  payment.ErrAuthentication    shop id / password
+//	E01190001, E01200001, E01210002  payment.ErrAuthentication    site id / password
+//	other E01, E00, E11, E31         payment.ErrInvalidRequest    input or state errors
+//	E61 (E61010002: declined)        payment.ErrInvalidRequest    contract settings
+//	EX1                              payment.ErrInvalidRequest    card token errors: get a new token
+//	M01, M11                         payment.ErrInvalidRequest    multi-payment input / state
+//	E21                              payment.ErrDeclined          3-D Secure failed
+//	E41                              payment.ErrDeclined          card number rejected
+//	42G (ErrCode Gxx)                payment.ErrDeclined          issuer declines
+//	E92                              payment.ErrRateLimited       RetrySafe
+//	E82, E90, E91                    payment.ErrOutcomeUnknown    reconciled with SearchTrade
+//	42C (ErrCode Cxx)                payment.ErrOutcomeUnknown    reconciled with SearchTrade
+//	anything else                    payment.ErrOutcomeUnknown    never assume nothing happened
+//
+// HTTP 5xx, HTML pages and unparseable replies are payment.ErrUnavailable
+// for calls that move no money and ErrOutcomeUnknown (then reconciled) for
+// those that do; the message of an HTML answer says to check the base URL,
+// proxy or firewall.
+//
+// # Notifications
+//
+// HandleNotification reads GMO's result notification (a cp932 form POST
+// with masked passwords and no signature; at most [MaxNotificationBody]
+// bytes are read). ErrInfo=E00000000 is a connectivity check
+// (payment.NotificationPing). Answer Notification.Ack (body "0") when
+// processed, Notification.Retry (body "1") to have GMO resend. The
+// reported Status is the verified current state, so duplicates and
+// out-of-order deliveries never move a payment backwards; Notification.ID
+// (OrderID:Status:TranID:ErrInfo) is stable across resends.
+//
+// # Logging
+//
+// With provider.WithLogger the adapter logs, under the name "gmo", order
+// ids, access ids, amounts, statuses and GMO codes only. Shop and site
+// passwords, AccessPass and card tokens are payment.Secret and never
+// logged; bodies and headers are never logged.
+//
+// # Testing
+//
+// Package github.com/kessai/payment/gmo/gmotest is an offline, stateful
+// GMO simulator with fault injection and a ledger. Point the adapter at it
+// with provider.WithBaseURL(sim.URL()) (or ?base_url= in the URL). The
+// adapter passes conformance.Run against it (conformance_test.go), and
+// `go test -bench . -benchmem ./gmo/` compares a full charge through the
+// adapter with a raw net/http client.
+package gmo
