@@ -19,9 +19,9 @@ type order struct {
 	Capture payment.CaptureMode
 	Created time.Time
 
-	Ref     payment.PaymentRef
-	Payment *payment.Payment // latest view; nil before CreatePayment answered
-	Err     string           // last error, shown on the order page
+	Ref     payment.PaymentRef // from CreatePayment; used for every later call
+	Payment *payment.Payment   // latest view; nil before CreatePayment answered
+	Err     string             // last error, shown on the order page
 	History []historyEntry
 	// Notifications counts verified notifications received for the order.
 	Notifications int
@@ -114,11 +114,13 @@ func (o *order) apply(now time.Time, op, detail string, p *payment.Payment, err 
 		h.Status = p.Status.String()
 		// Answers and notifications race (a notification may already have
 		// reported a later state): only ever move an order forward.
+		// The shop keeps the ref CreatePayment returned, as an application
+		// stores it; later answers never replace it.
+		if o.Ref == "" {
+			o.Ref = p.Ref
+		}
 		if o.Payment == nil || o.Payment.Status.CanBecome(p.Status) {
 			o.Payment = p
-			if p.Ref != "" {
-				o.Ref = p.Ref
-			}
 		} else {
 			if h.Detail != "" {
 				h.Detail += "; "

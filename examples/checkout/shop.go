@@ -469,9 +469,6 @@ func (s *shop) onNotification(ctx context.Context, n *payment.Notification) erro
 		if o.Payment == nil || o.Payment.Status.CanBecome(n.Status) {
 			if n.Payment != nil {
 				o.Payment = n.Payment
-				if n.Payment.Ref != "" {
-					o.Ref = n.Payment.Ref
-				}
 			}
 		} else {
 			h.Detail += " (older than what the shop knows; kept " + o.Payment.Status.String() + ")"
