@@ -210,7 +210,10 @@
 // processing, an outcome-unknown ErrInfo (E91020001 by default, E90010001,
 // 42C010000...) before or after processing, and an HTML page (HTTP 200 or
 // 403). "After processing" means the ledger changed: the adapter must
-// resolve it with SearchTrade, never by resending.
+// resolve it with SearchTrade, never by resending. While a request for a
+// transaction (same AccessID, or same OrderID for EntryTran) is in
+// progress, another one answers ErrCode=E90&ErrInfo=E90010001 without
+// processing, as GMO does for duplicate submissions; searches are exempt.
 //
 // # Ledger
 //

@@ -120,6 +120,19 @@ func (s *Server) base(r *http.Request) string {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, api string, h apiFunc) {
 	s.countRequest(api)
 	f, faulty := s.popFault(api)
+	p, ok := params{}, true
+	if r.Method == http.MethodPost {
+		p, ok = readParams(r)
+	}
+	// A second request for a transaction whose first request is still in
+	// flight (delayed by a fault) gets GMO's duplicate-submission answer.
+	if key := inflightKey(api, p); key != "" {
+		if !s.enter(key) {
+			writeReply(w, fail("E90010001"))
+			return
+		}
+		defer s.leave(key)
+	}
 	if faulty && f.Kind != FaultDelayAfterProcess && !s.sleep(r, f.Delay) {
 		return
 	}
@@ -130,7 +143,6 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, api string, h 
 		writeReply(w, fail("E31500014"))
 		return
 	}
-	p, ok := readParams(r)
 	if !ok {
 		writeReply(w, fail("E00000010"))
 		return
@@ -146,6 +158,35 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, api string, h 
 		return
 	}
 	writeReply(w, rep)
+}
+
+// inflightKey names the transaction a state-changing request works on.
+func inflightKey(api string, p params) string {
+	switch {
+	case strings.HasPrefix(api, "Search"):
+		return ""
+	case p.get("AccessID") != "":
+		return "a:" + p.get("AccessID")
+	case strings.HasPrefix(api, "EntryTran") && p.get("OrderID") != "":
+		return "o:" + p.get("OrderID")
+	}
+	return ""
+}
+
+func (s *Server) enter(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[key] {
+		return false
+	}
+	s.inflight[key] = true
+	return true
+}
+
+func (s *Server) leave(key string) {
+	s.mu.Lock()
+	delete(s.inflight, key)
+	s.mu.Unlock()
 }
 
 // faultBefore applies the faults that prevent processing. It reports

@@ -552,3 +552,32 @@ func TestDelayAndClientTimeout(t *testing.T) {
 		})
 	}
 }
+
+func TestDuplicateSubmissionWhileInFlight(t *testing.T) {
+	s := gmotest.NewServer()
+	defer s.Close()
+	id, pass := entry(t, s, "e90-1", "CAPTURE", "100")
+	s.InjectFault("ExecTran", gmotest.Fault{Kind: gmotest.FaultDelay, Delay: 300 * time.Millisecond})
+	v := vals("AccessID", id, "AccessPass", pass, "OrderID", "e90-1", "Method", "1", "Token", token(t, s, gmotest.CardApprove))
+	first := make(chan answer, 1)
+	go func() {
+		resp, err := http.Post(s.URL()+"/payment/ExecTran.idPass", form, strings.NewReader(v.Encode()))
+		if err != nil {
+			first <- answer{raw: err.Error()}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		first <- answer{raw: string(b)}
+	}()
+	require.Eventually(t, func() bool { return s.Calls("ExecTran") == 1 }, 5*time.Second, time.Millisecond)
+	second := call(t, s, "ExecTran", vals("AccessID", id, "AccessPass", pass, "OrderID", "e90-1", "Method", "1", "Token", token(t, s, gmotest.CardApprove)))
+	assert.Equal(t, "ErrCode=E90&ErrInfo=E90010001", second.raw, "duplicate while the first is in flight")
+	search := call(t, s, "SearchTrade", shop(s, "OrderID", "e90-1"))
+	assert.Equal(t, "UNPROCESSED", search.get("Status"), "searches are not refused")
+	assert.True(t, strings.HasPrefix((<-first).raw, "ACS=0"), "the first one proceeds")
+	e, _ := s.Ledger("e90-1")
+	assert.Equal(t, 1, e.Charges)
+	third := call(t, s, "ExecTran", vals("AccessID", id, "AccessPass", pass, "OrderID", "e90-1", "Method", "1", "Token", token(t, s, gmotest.CardApprove)))
+	assert.Equal(t, "ErrCode=E11&ErrInfo=E11010001", third.raw)
+}

@@ -45,6 +45,7 @@ type Server struct {
 	sites    map[string]*member // by MemberID (one site)
 	tds      map[string]*tran   // by 3-D Secure transId
 	vouchers []*tran            // konbini/Pay-easy orders awaiting payment
+	inflight map[string]bool    // transactions with a request in progress
 	notes    []*note            // every notification, oldest first
 	delivs   []Delivery
 	wake     chan struct{}
@@ -101,6 +102,7 @@ func newServer(opts ...Option) *Server {
 		tokens:   map[string]*token{},
 		sites:    map[string]*member{},
 		tds:      map[string]*tran{},
+		inflight: map[string]bool{},
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
