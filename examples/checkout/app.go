@@ -238,6 +238,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer, extra zapcore.Core) 
 	}
 	defer a.Close()
 	fmt.Fprintf(stdout, "kessai checkout demo (%s)\n\n    open %s\n\n", a.Shop.cfg.Mode, a.ShopURL)
+	if base := a.Shop.cfg.BaseURL; base != a.ShopURL {
+		fmt.Fprintf(stdout, "Gateways send browsers back to %s/return/… and notifications to %s/notify/{gmo,golomt}\n", base, base)
+	}
 	if a.GMOSim != nil {
 		fmt.Fprintf(stdout, "GMO simulator:    %s (ledger: %s/gmotest/status)\n", a.GMOSim.URL(), a.GMOSim.URL())
 	}
