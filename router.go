@@ -138,6 +138,12 @@ func containsCurrency(cs []Currency, c Currency) bool {
 // Payments, notifications and errors from the inner providers pass through
 // unchanged except for Ref, which carries the route. Payment.Provider stays
 // the inner provider's name.
+//
+// A call that no route can do at all (per [Router.Capabilities]: Capture
+// without ManualCapture, Refund, Void, Inquiry, Notifications) fails with
+// [ErrUnsupported] before the ref is even read; otherwise a route that
+// cannot do it answers for itself (also with ErrUnsupported and no I/O,
+// for Void and Inquire on a provider that does not implement them).
 type Router struct {
 	name     string
 	names    []string // sorted
@@ -145,6 +151,7 @@ type Router struct {
 	rules    []Rule
 	failover bool
 	log      *zap.Logger
+	union    Capabilities // computed once: providers are immutable
 }
 
 var (
@@ -185,6 +192,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		r.names = append(r.names, name)
 	}
 	sort.Strings(r.names)
+	r.union = r.Capabilities()
 	for i, rl := range cfg.Rules {
 		field := fmt.Sprintf("Rules[%d]", i)
 		if _, ok := r.routes[rl.Provider]; !ok {
@@ -479,6 +487,9 @@ func (r *Router) Confirm(ctx context.Context, req ConfirmRequest) (*Payment, err
 
 // Capture sends req to the provider named in req.Ref.
 func (r *Router) Capture(ctx context.Context, req CaptureRequest) (*Payment, error) {
+	if !r.union.ManualCapture {
+		return nil, Unsupported(r.name, "capture", "no provider of this router supports manual capture")
+	}
 	p, name, in, err := r.lookup(req.Ref, "capture")
 	if err != nil {
 		return nil, err
@@ -490,6 +501,9 @@ func (r *Router) Capture(ctx context.Context, req CaptureRequest) (*Payment, err
 
 // Refund sends req to the provider named in req.Ref.
 func (r *Router) Refund(ctx context.Context, req RefundRequest) (*Payment, error) {
+	if !r.union.Refund {
+		return nil, Unsupported(r.name, "refund", "no provider of this router supports refunds")
+	}
 	p, name, in, err := r.lookup(req.Ref, "refund")
 	if err != nil {
 		return nil, err
@@ -502,6 +516,9 @@ func (r *Router) Refund(ctx context.Context, req RefundRequest) (*Payment, error
 // Void voids the payment at the provider named in ref. When that provider
 // does not implement [Voider] it fails with [ErrUnsupported] before any I/O.
 func (r *Router) Void(ctx context.Context, ref PaymentRef) (*Payment, error) {
+	if !r.union.Void {
+		return nil, Unsupported(r.name, "void", "no provider of this router supports void")
+	}
 	p, name, in, err := r.lookup(ref, "void")
 	if err != nil {
 		return nil, err
@@ -517,6 +534,9 @@ func (r *Router) Void(ctx context.Context, ref PaymentRef) (*Payment, error) {
 // Inquire asks the provider named in ref. When that provider does not
 // implement [Inquirer] it fails with [ErrUnsupported] before any I/O.
 func (r *Router) Inquire(ctx context.Context, ref PaymentRef) (*Payment, error) {
+	if !r.union.Inquiry {
+		return nil, Unsupported(r.name, "inquire", "no provider of this router supports inquiry")
+	}
 	p, name, in, err := r.lookup(ref, "inquire")
 	if err != nil {
 		return nil, err
@@ -564,6 +584,9 @@ func lastSegment(p string) string {
 //
 // or one handler per route with [Router.NotificationHandlers].
 func (r *Router) HandleNotification(ctx context.Context, req *http.Request) (*Notification, error) {
+	if !r.union.Notifications {
+		return nil, Unsupported(r.name, "notification", "no provider of this router supports notifications")
+	}
 	name := NotificationRoute(req)
 	if _, ok := r.routes[name]; !ok {
 		return nil, InvalidRequest(r.name, "notification", "URL",

@@ -86,7 +86,7 @@ func ExampleNewRouter() {
 	fmt.Println(errors.Is(err, payment.ErrInvalidRequest))
 
 	// Later calls go where the ref says; a ref of no route is refused.
-	_, err = router.Capture(ctx, payment.CaptureRequest{Ref: "stripe:ch_1"})
+	_, err = router.Confirm(ctx, payment.ConfirmRequest{Ref: "stripe:ch_1"})
 	fmt.Println(errors.Is(err, payment.ErrInvalidRequest))
 	// Output:
 	// gmo:gmo:order-1:A1 → gmo gmo:order-1:A1

@@ -144,8 +144,14 @@ func rtFormNotification(name string, r *http.Request) (*payment.Notification, er
 	}, nil
 }
 
-// rtFullFake also implements Voider and Inquirer.
+// rtFullFake also implements Voider and Inquirer, and says so.
 type rtFullFake struct{ *rtFake }
+
+func (f rtFullFake) Capabilities() payment.Capabilities {
+	c := f.caps
+	c.Void, c.Inquiry = true, true
+	return c
+}
 
 func (f rtFullFake) Void(ctx context.Context, ref payment.PaymentRef) (*payment.Payment, error) {
 	return f.op("void", ref, payment.StatusCanceled)
@@ -725,4 +731,43 @@ func BenchmarkRouter(b *testing.B) {
 			}
 		}
 	})
+}
+
+// An operation no route can do is ErrUnsupported before the ref is read,
+// whatever the ref.
+func TestRouterUnsupportedEverywhere(t *testing.T) {
+	ctx := context.Background()
+	a := newRTFake("a", payment.JPY)
+	a.caps = payment.Capabilities{Currencies: []payment.Currency{payment.JPY}} // no capture, refund, notifications
+	r, err := payment.NewRouter(payment.RouterConfig{Providers: map[string]payment.Provider{"a": a}})
+	require.NoError(t, err)
+	calls := map[string]func(ref payment.PaymentRef) error{
+		"capture": func(ref payment.PaymentRef) error {
+			_, err := r.Capture(ctx, payment.CaptureRequest{Ref: ref})
+			return err
+		},
+		"refund": func(ref payment.PaymentRef) error {
+			_, err := r.Refund(ctx, payment.RefundRequest{Ref: ref})
+			return err
+		},
+		"void":    func(ref payment.PaymentRef) error { _, err := r.Void(ctx, ref); return err },
+		"inquire": func(ref payment.PaymentRef) error { _, err := r.Inquire(ctx, ref); return err },
+		"notification": func(ref payment.PaymentRef) error {
+			_, err := r.HandleNotification(ctx, httptest.NewRequest(http.MethodPost, "/notify/"+string(ref), nil))
+			return err
+		},
+	}
+	for op, call := range calls {
+		for _, ref := range []payment.PaymentRef{"a:a:o1:A", "not-a-ref", ""} {
+			t.Run(op+"/"+string(ref), func(t *testing.T) {
+				err := call(ref)
+				assert.ErrorIs(t, err, payment.ErrUnsupported)
+				assert.ErrorIs(t, err, errors.ErrUnsupported)
+				var pe *payment.Error
+				require.ErrorAs(t, err, &pe)
+				assert.Equal(t, op, pe.Op)
+				assert.Empty(t, a.Calls())
+			})
+		}
+	}
 }
