@@ -53,12 +53,13 @@ func classify(op string, a answer, moneyMoving bool) *payment.Error {
 		return e
 	case html:
 		// Proxies, login pages and the bank's IP allow-list answer HTML.
-		// A 401/403 page is a refusal: configuration. Any other HTML page
+		// A 401/403/404/405 or redirect page is configuration. Any other HTML page
 		// (a proxy's 200 or 502 page) may stand for a transient failure
 		// upstream, and for /api/pay it may hide a processed payment.
 		msg := "the endpoint answered an HTML page instead of JSON (HTTP " + strconv.Itoa(a.status) +
 			"): check the bearer token, the base URL and that this server's IP address is on the bank's allow-list"
-		if a.status == http.StatusUnauthorized || a.status == http.StatusForbidden {
+		if a.status == http.StatusUnauthorized || a.status == http.StatusForbidden || a.status == http.StatusNotFound ||
+			a.status == http.StatusMethodNotAllowed || (a.status >= 300 && a.status < 400) {
 			e.Kind, e.Message = payment.ErrAuthentication, msg
 			return e
 		}

@@ -55,6 +55,8 @@ func TestClassify(t *testing.T) {
 		{"200 HTML proxy page", answer{status: 200, contentType: "text/html;charset=UTF-8", body: html}, false, payment.ErrUnavailable, "", true},
 		{"200 HTML without content type, pay", answer{status: 200, body: []byte("\n  <html>")}, true, payment.ErrOutcomeUnknown, "", false},
 		{"502 HTML proxy page", answer{status: 502, contentType: "text/html", body: html}, false, payment.ErrUnavailable, "", true},
+		{"404 HTML page", answer{status: 404, contentType: "text/html", body: html}, false, payment.ErrAuthentication, "", false},
+		{"302 HTML login redirect", answer{status: 302, contentType: "text/html", body: html}, true, payment.ErrAuthentication, "", false},
 		{"404 wrong path", answer{status: 404, body: envelope(404, "NotFound", "No handler", "/api/x")}, false, payment.ErrAuthentication, "", false},
 		{"302 login page", answer{status: 302}, false, payment.ErrAuthentication, "", false},
 		{"429", answer{status: 429}, true, payment.ErrRateLimited, "", true},

@@ -428,3 +428,25 @@ func readAll(t *testing.T, r io.Reader) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestPaidAmountMustMatch: errorCode 000 for a different amount than the
+// one charged is never reported as paid.
+func TestPaidAmountMustMatch(t *testing.T) {
+	f := newFixture(t, nil)
+	created := f.create(t, "1500")
+	f.pay(t, created, golomttest.CardApproved)
+	parts := strings.Split(string(created.Ref), ":")
+	require.Len(t, parts, 6)
+	for _, amount := range []string{"1500.01", "15000.00", "150.00"} {
+		parts[4] = amount
+		p, err := f.p.Inquire(context.Background(), payment.PaymentRef(strings.Join(parts, ":")))
+		assert.ErrorIs(t, err, payment.ErrInvalidSignature, amount)
+		require.NotNil(t, p)
+		assert.Equal(t, payment.StatusUnknown, p.Status)
+		assert.True(t, p.Captured.IsZero())
+	}
+	parts[4] = "1500" // the same money written differently
+	p, err := f.p.Inquire(context.Background(), payment.PaymentRef(strings.Join(parts, ":")))
+	require.NoError(t, err)
+	assert.Equal(t, payment.StatusCaptured, p.Status)
+}
