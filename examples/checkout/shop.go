@@ -166,7 +166,6 @@ type page struct {
 	Redirect *payment.NextAction
 	Error    string
 	Links    []link
-	Flash    string
 }
 
 // actions says which buttons the order page shows.
