@@ -222,7 +222,9 @@
 // Refunds, Voids, Declines, Paid) so a test can prove that money moved
 // exactly once. [Server.Requests] and [Server.Calls] count requests.
 // [Server.StatusHandler] renders the ledger as HTML (no passwords, masked
-// cards).
+// cards); its buttons POST to two simulator controls that are not GMO
+// APIs: /gmotest/pay (order=<OrderID>, [Server.PayVoucher]) and
+// /gmotest/advance (d=<Go duration>, [Server.Advance]).
 //
 // # Time
 //

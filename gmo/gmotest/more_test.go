@@ -581,3 +581,39 @@ func TestDuplicateSubmissionWhileInFlight(t *testing.T) {
 	third := call(t, s, "ExecTran", vals("AccessID", id, "AccessPass", pass, "OrderID", "e90-1", "Method", "1", "Token", token(t, s, gmotest.CardApprove)))
 	assert.Equal(t, "ErrCode=E11&ErrInfo=E11010001", third.raw)
 }
+
+func TestStatusControls(t *testing.T) {
+	s := gmotest.NewServer(gmotest.WithClock(gmotest.NewManualClock(jan1)))
+	defer s.Close()
+	id, pass := cvsEntry(t, s, "ctl-1", "700")
+	name, _ := japanese.ShiftJIS.NewEncoder().String("山田")
+	require.Empty(t, call(t, s, "ExecTranCvs", cvsExec(id, pass, "ctl-1", name)).get("ErrCode"))
+	page := func() string {
+		resp, err := http.Get(s.URL() + "/gmotest/status")
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return string(b)
+	}
+	assert.Contains(t, page(), `action="/gmotest/pay"`)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(s.URL()+"/gmotest/pay", map[string][]string{"order": {"ctl-1"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	e, _ := s.Ledger("ctl-1")
+	assert.Equal(t, "PAYSUCCESS", e.Status)
+	resp, err = noRedirect.PostForm(s.URL()+"/gmotest/pay", map[string][]string{"order": {"ctl-1"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusConflict, resp.StatusCode, "paid already")
+
+	resp, err = noRedirect.PostForm(s.URL()+"/gmotest/advance", map[string][]string{"d": {"2h"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, jan1.Add(2*time.Hour), s.Now())
+	resp, err = noRedirect.PostForm(s.URL()+"/gmotest/advance", map[string][]string{"d": {"-1h"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}

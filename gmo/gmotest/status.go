@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"time"
 )
 
 // Ledgers returns every order, oldest first.
@@ -29,9 +30,10 @@ var statusPage = template.Must(template.New("s").Parse(`<!DOCTYPE html>
 </head><body>
 <h1>GMO simulator ledger</h1>
 <p>Simulator time {{.Now}} &middot; {{.Requests}} requests &middot; shop {{.ShopID}}</p>
+<form method="POST" action="/gmotest/advance"><label>Advance the clock by <input name="d" value="1h" size="6"></label> <button type="submit">Advance</button></form>
 <table>
 <tr><th>OrderID</th><th>PayType</th><th>Status</th><th>JobCd</th><th>Amount</th><th>Authorized</th><th>Captured</th><th>Refunded</th><th>Charges</th><th>Sales</th><th>Refunds</th><th>Voids</th><th>Declines</th><th>Card</th><th>TranID</th><th>History</th></tr>
-{{range .Ledgers}}<tr><td>{{.OrderID}}</td><td>{{.PayType}}</td><td>{{.Status}}</td><td>{{.JobCd}}</td><td>{{.Amount}}</td><td>{{.Authorized}}</td><td>{{.Captured}}</td><td>{{.Refunded}}</td><td>{{.Charges}}</td><td>{{.Sales}}</td><td>{{.Refunds}}</td><td>{{.Voids}}</td><td>{{.Declines}}</td><td>{{.CardNo}}</td><td>{{.TranID}}</td><td>{{range .History}}{{.}}<br>{{end}}</td></tr>
+{{range .Ledgers}}<tr><td>{{.OrderID}}</td><td>{{.PayType}}</td><td>{{.Status}}</td><td>{{.JobCd}}</td><td>{{.Amount}}</td><td>{{.Authorized}}</td><td>{{.Captured}}</td><td>{{.Refunded}}</td><td>{{.Charges}}</td><td>{{.Sales}}</td><td>{{.Refunds}}</td><td>{{.Voids}}</td><td>{{.Declines}}</td><td>{{.CardNo}}</td><td>{{.TranID}}</td><td>{{range .History}}{{.}}<br>{{end}}{{if eq .Status "REQSUCCESS"}}<form method="POST" action="/gmotest/pay"><input type="hidden" name="order" value="{{.OrderID}}"><button type="submit">Customer pays</button></form>{{end}}</td></tr>
 {{else}}<tr><td colspan="16">no orders yet</td></tr>
 {{end}}</table>
 <h2>Notification deliveries</h2>
@@ -78,4 +80,36 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 	_ = receiptPage.Execute(w, e)
+}
+
+// servePay is the ledger page's "customer pays" button (simulator control,
+// not a GMO API).
+func (s *Server) servePay(w http.ResponseWriter, r *http.Request) {
+	s.countRequest("")
+	if r.Method != http.MethodPost {
+		pageError(w, http.StatusMethodNotAllowed, "POST order=<OrderID>")
+		return
+	}
+	if err := s.PayVoucher(r.FormValue("order")); err != nil {
+		pageError(w, http.StatusConflict, err.Error())
+		return
+	}
+	http.Redirect(w, r, statusPath, http.StatusSeeOther)
+}
+
+// serveAdvance is the ledger page's clock control (simulator control, not
+// a GMO API).
+func (s *Server) serveAdvance(w http.ResponseWriter, r *http.Request) {
+	s.countRequest("")
+	if r.Method != http.MethodPost {
+		pageError(w, http.StatusMethodNotAllowed, "POST d=<duration>")
+		return
+	}
+	d, err := time.ParseDuration(r.FormValue("d"))
+	if err != nil || d <= 0 || d > 400*24*time.Hour {
+		pageError(w, http.StatusBadRequest, "d must be a positive Go duration up to 9600h")
+		return
+	}
+	s.Advance(d)
+	http.Redirect(w, r, statusPath, http.StatusSeeOther)
 }

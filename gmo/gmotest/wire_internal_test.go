@@ -186,3 +186,38 @@ func TestFullWidth(t *testing.T) {
 	assert.True(t, fullWidthKana(sj("ヤマダ　タロウ")), "kana")
 	assert.False(t, fullWidthKana(sj("山田")), "kanji is not kana")
 }
+
+// TestRecordedSearchTradeUnprocessed compares SearchTrade of a registered,
+// unexecuted order with the recorded answer.
+func TestRecordedSearchTradeUnprocessed(t *testing.T) {
+	const recorded = "OrderID=1362106772&Status=UNPROCESSED&ProcessDate=20130301115932&JobCd=AUTH&AccessID=3618be802c7ac572414274731e50cb6c&AccessPass=4099664bd4b110800e09805539d1d7b5&ItemCode=0000990&Amount=100&Tax=0&SiteID=&MemberID=&CardNo=&Expire=&Method=&PayTimes=&Forward=&TranID=&Approve=&ClientField1=&ClientField2=&ClientField3="
+	at, err := time.ParseInLocation("20060102150405", "20130301115932", jst)
+	require.NoError(t, err)
+	s := NewServer(WithClock(NewManualClock(at)))
+	defer s.Close()
+	entry, _ := post(t, s, "EntryTran", creds("ShopID=<SHOP_ID>&ShopPass=<SHOP_PASS>&OrderID=1362106772&JobCd=AUTH&Amount=100"))
+	ev := valsOf(entry)
+	assert.Equal(t, []string{"AccessID", "AccessPass"}, keysOf(entry))
+	got, _ := post(t, s, "SearchTrade", creds("ShopID=<SHOP_ID>&ShopPass=<SHOP_PASS>&OrderID=1362106772"))
+	want := strings.NewReplacer("3618be802c7ac572414274731e50cb6c", ev["AccessID"], "4099664bd4b110800e09805539d1d7b5", ev["AccessPass"]).Replace(recorded)
+	assert.Equal(t, want, got)
+}
+
+// TestRecordedSearchTradeAuth replays the node fixture: an authorized order.
+func TestRecordedSearchTradeAuth(t *testing.T) {
+	const recorded = "OrderID=1366400470231&Status=AUTH&ProcessDate=20130420044346&JobCd=AUTH&AccessID=9e6c3b46f7fd03ac22693b335286e622&AccessPass=faec7412b6090024b0a700cd0218a0f5&ItemCode=0000990&Amount=1000&Tax=0&SiteID=&MemberID=&CardNo=************1111&Expire=1405&Method=1&PayTimes=&Forward=2a99662&TranID=1304200441111111111111193613&Approve=6712106&ClientField1=&ClientField2=&ClientField3="
+	at, err := time.ParseInLocation("20060102150405", "20130420044346", jst)
+	require.NoError(t, err)
+	s := NewServer(WithClock(NewManualClock(at)), WithRawCardNumbers())
+	defer s.Close()
+	entry, _ := post(t, s, "EntryTran", creds("ShopID=<SHOP_ID>&ShopPass=<SHOP_PASS>&OrderID=1366400470231&JobCd=AUTH&Amount=1000"))
+	ev := valsOf(entry)
+	exec, _ := post(t, s, "ExecTran", "AccessID="+ev["AccessID"]+"&AccessPass="+ev["AccessPass"]+"&OrderID=1366400470231&Method=1&CardNo=4111111111111111&Expire=1405")
+	xv := valsOf(exec)
+	require.Equal(t, "0", xv["ACS"], exec)
+	got, _ := post(t, s, "SearchTrade", creds("ShopID=<SHOP_ID>&ShopPass=<SHOP_PASS>&OrderID=1366400470231"))
+	want := strings.NewReplacer(
+		"9e6c3b46f7fd03ac22693b335286e622", ev["AccessID"], "faec7412b6090024b0a700cd0218a0f5", ev["AccessPass"],
+		"1304200441111111111111193613", xv["TranID"], "6712106", xv["Approve"]).Replace(recorded)
+	assert.Equal(t, want, got)
+}
