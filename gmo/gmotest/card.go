@@ -173,6 +173,7 @@ func clientFields(p params, e *[]string) (cf [3]string, flag bool) {
 // or (when allowed) a raw card number. consume is called once processing
 // is certain, to burn a token.
 func (s *Server) cardSource(p params, now time.Time, e *[]string) (c card, siteID, memberID string, consume func()) {
+	consume = func() {}
 	tok, pan, mem := p.get("Token"), p.get("CardNo"), p.get("MemberID")
 	n := 0
 	for _, v := range []string{tok, pan, mem} {

@@ -90,6 +90,15 @@ func newServer(opts ...Option) *Server {
 	if cf.clock == nil {
 		cf.clock = systemClock{}
 	}
+	if cf.notifyInterval <= 0 {
+		cf.notifyInterval = 60 * time.Minute
+	}
+	if cf.notifyMax < 0 {
+		cf.notifyMax = 0
+	}
+	if cf.tokenTTL <= 0 {
+		cf.tokenTTL = 30 * time.Minute
+	}
 	if cf.notifyClient == nil {
 		cf.notifyClient = &http.Client{Timeout: 15 * time.Second}
 	}
