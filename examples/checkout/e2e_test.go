@@ -279,6 +279,7 @@ func TestBrowserCheckout(t *testing.T) {
 		b.do(chromedp.SendKeys(chromedp.CSS("#refund-amount"), "500"), chromedp.Click(chromedp.CSS("#refund-partial")))
 		b.waitOrder(payment.StatusPartiallyRefunded)
 		assert.Equal(t, "¥500", b.text("#refunded"))
+		assert.Contains(t, b.text("#card"), "1111", "the last four digits, never the number")
 		b.screenshot("gmo-frictionless")
 
 		e, ok := a.GMOSim.Ledger(id)
@@ -319,6 +320,7 @@ func TestBrowserCheckout(t *testing.T) {
 		b.payGolomt(a.ShopURL, golomttest.CardApproved)
 		id := b.waitOrder(payment.StatusCaptured)
 		assert.Equal(t, "₮35,000.00", b.text("#captured"))
+		assert.Contains(t, b.text("#card"), "0003")
 		o := waitNotifications(t, a, id, 1)
 		assert.Equal(t, payment.StatusCaptured, o.Payment.Status)
 		b.do(chromedp.Navigate(a.ShopURL + "/orders/" + id)) // show the notification in the history

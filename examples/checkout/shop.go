@@ -595,8 +595,28 @@ func (s *shop) eventsPage(w http.ResponseWriter, r *http.Request) {
 
 var templateFuncs = template.FuncMap{
 	"money": formatMoney,
+	"card":  cardText,
 	"clock": func(t time.Time) string { return t.Format("15:04:05.000") },
 	"upper": strings.ToUpper,
+}
+
+// cardText shows a masked card: the gateway's mask when it shows the last
+// four digits, "•••• 1234" otherwise.
+func cardText(c *payment.CardSummary) string {
+	var parts []string
+	if c.Brand != "" {
+		parts = append(parts, c.Brand)
+	}
+	switch {
+	case c.Last4 != "" && !strings.HasSuffix(c.Masked, c.Last4):
+		parts = append(parts, "•••• "+c.Last4)
+	case c.Masked != "":
+		parts = append(parts, c.Masked)
+	}
+	if c.Holder != "" {
+		parts = append(parts, "· "+c.Holder)
+	}
+	return strings.Join(parts, " ")
 }
 
 // formatMoney renders an amount for people: "¥1,500", "₮35,000.00".

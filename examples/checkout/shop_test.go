@@ -477,3 +477,18 @@ func TestOrderOnlyMovesForward(t *testing.T) {
 		})
 	}
 }
+
+func TestCardText(t *testing.T) {
+	tests := []struct {
+		card payment.CardSummary
+		want string
+	}{
+		{payment.CardSummary{Masked: "949625******0003", Last4: "0003", Holder: "GOLOMT TEST"}, "949625******0003 · GOLOMT TEST"},
+		{payment.CardSummary{Masked: "****", Last4: "1111"}, "•••• 1111"},
+		{payment.CardSummary{Brand: "VISA", Masked: "************1111", Last4: "1111"}, "VISA ************1111"},
+		{payment.CardSummary{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) { assert.Equal(t, tt.want, cardText(&tt.card)) })
+	}
+}
