@@ -184,7 +184,7 @@ func isCtxErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// isKind checks errors.Is(err, kind), reporting the call.
+// wantKind checks that err matches one of kinds (errors.Is).
 func (e *env) wantKind(call string, err error, kinds ...error) {
 	e.t.Helper()
 	if err == nil {

@@ -170,6 +170,10 @@ type LedgerEntry struct {
 // Only Provider is required. Every other field is optional; a scenario that
 // needs a missing field is skipped with a message naming the field. Fields
 // are added over time; adapters that set fields by name never break.
+//
+// Hooks are called from the subtest's goroutine, except in the Concurrency
+// scenario, which calls ApproveMethod, Customer, Ledger and the provider
+// from many goroutines at once: those must be safe for concurrent use.
 type Harness struct {
 	// Provider is the provider under test. Required.
 	Provider payment.Provider

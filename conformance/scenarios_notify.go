@@ -260,11 +260,11 @@ func testForged(e *env, f Forgery) {
 			e.t.Errorf("%s: reports amount %v from a forged notification; the payment is %v", call, n.Payment.Amount, e.h.Amount)
 		}
 	}
-	e.checkLedgerUnpaidOr(order, f)
+	e.forgeryMovedNoMoney(order, f)
 }
 
-// checkLedgerUnpaidOr checks a forged notification moved no money.
-func (e *env) checkLedgerUnpaidOr(order string, f Forgery) {
+// forgeryMovedNoMoney checks a forged notification moved no money.
+func (e *env) forgeryMovedNoMoney(order string, f Forgery) {
 	e.t.Helper()
 	if e.h.Ledger == nil {
 		return
