@@ -300,6 +300,11 @@ func (s *Server) execTran(c *call) reply {
 	method, payTimes := checkMethod(p, t == nil || t.jobCd != "CHECK", &e)
 	cd, siteID, memberID, consume := s.cardSource(p, c.now, &e)
 	cf, cfFlag := clientFields(p, &e)
+	switch p.get("DeviceCategory") {
+	case "", "0", "1":
+	default:
+		e = append(e, "E01310001")
+	}
 	threeDS := t != nil && (t.tdFlag == "1" || t.tdFlag == "2") && challengeCard(cd)
 	retURL := p.get("RetUrl")
 	if threeDS && t.tdFlag == "2" && retURL == "" {

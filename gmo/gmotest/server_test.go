@@ -140,6 +140,7 @@ func TestExecTranValidation(t *testing.T) {
 		{"client field too long", s, []string{"Method", "1", "Token", "made-up", "ClientField2", strings.Repeat("x", 101)}, "ErrCode=EX1|E01&ErrInfo=EX1000301|E01330012"},
 		{"raw card number format", raw, []string{"Method", "1", "CardNo", "41x", "Expire", "1x"}, "ErrCode=E01|E01|E01&ErrInfo=E01170011|E01170006|E01180006"},
 		{"bad expiry month", raw, []string{"Method", "1", "CardNo", "4111111111111111", "Expire", "3013"}, "ErrCode=E01&ErrInfo=E01180008"},
+		{"device category", s, []string{"Method", "1", "Token", "made-up", "DeviceCategory", "2"}, "ErrCode=EX1|E01&ErrInfo=EX1000301|E01310001"},
 		{"check digit", raw, []string{"Method", "1", "CardNo", "4111111111111112", "Expire", "3012"}, "ErrCode=E41&ErrInfo=E41170099"},
 	}
 	for i, tt := range tests {
