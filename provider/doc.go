@@ -38,10 +38,14 @@
 //
 // When the context ended or an attempt timed out, the error also matches
 // ctx.Err() (context.DeadlineExceeded for timeouts). Error texts never hold
-// URLs, headers or bodies. net/http itself may replay a request on a
-// reused keep-alive connection that the server closed before reading it,
-// and a request with an Idempotency-Key header after such a failure;
-// both are safe by HTTP's own rules.
+// URLs, headers or bodies.
+//
+// Below this policy, net/http replays a request by itself on a reused
+// keep-alive connection only when nothing of it was written, or when the
+// method is GET, HEAD, OPTIONS or TRACE or the request carries an
+// Idempotency-Key header and the server closed the connection without
+// answering. So a money-moving call must use POST (the default) and must
+// not carry that header unless the gateway deduplicates on it.
 //
 // Without Options.HTTPClient, each Client has its own pooled
 // *http.Transport keeping up to 256 idle keep-alive connections per host,
