@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/kessai/payment"
 	"github.com/kessai/payment/golomt/golomttest"
@@ -74,35 +75,87 @@ func BenchmarkInvoiceInquiry(b *testing.B) {
 	})
 
 	b.Run("raw_net_http", func(b *testing.B) {
-		type pair struct{ invoice, inquiry []byte }
-		reqs := make([]pair, 0, b.N)
-		for range b.N {
-			id := nextID()
-			inv, _ := json.Marshal(map[string]string{"amount": "1500.00", "callback": callback, "genToken": "N", "returnType": "GET",
-				"transactionId": id, "checksum": Checksum(key, id, "1500.00", "GET", callback)})
-			inq, _ := json.Marshal(map[string]string{"transactionId": id, "checksum": Checksum(key, id, id)})
-			reqs = append(reqs, pair{inv, inq})
-		}
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-		header := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + sim.BearerToken()}}
-		post := func(url string, body []byte) {
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-			req.Header = header
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Fatalf("HTTP %d", resp.StatusCode)
-			}
-		}
+		raw := newRawClient(b, sim, key, callback, nextID)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			post(sim.URL()+"/api/invoice", reqs[i].invoice)
-			post(sim.URL()+"/api/inquiry", reqs[i].inquiry)
+			raw.pair(b, i)
 		}
 	})
+
+	// interleaved alternates the two in one loop, so that load from other
+	// processes hits both alike, and reports their ratio.
+	b.Run("interleaved", func(b *testing.B) {
+		p, err := New(Config{BearerToken: payment.Secret(sim.BearerToken()), ChecksumKey: key}, provider.WithBaseURL(sim.URL()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw := newRawClient(b, sim, key, callback, nextID)
+		ids := make([]string, 0, b.N)
+		for range b.N {
+			ids = append(ids, nextID())
+		}
+		ctx := context.Background()
+		var tAdapter, tRaw time.Duration
+		b.ResetTimer()
+		for i := range b.N {
+			t0 := time.Now()
+			created, err := p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: ids[i], Amount: amount, ReturnURL: callback})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := p.Inquire(ctx, created.Ref); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			raw.pair(b, i)
+			t2 := time.Now()
+			tAdapter += t1.Sub(t0)
+			tRaw += t2.Sub(t1)
+		}
+		b.ReportMetric(float64(tAdapter.Nanoseconds())/float64(b.N), "adapter-ns/op")
+		b.ReportMetric(float64(tRaw.Nanoseconds())/float64(b.N), "raw-ns/op")
+		b.ReportMetric(float64(tAdapter)/float64(tRaw), "adapter/raw")
+	})
+}
+
+// rawClient sends prebuilt invoice and inquiry bodies with net/http and
+// only reads the answers.
+type rawClient struct {
+	url    string
+	client *http.Client
+	header http.Header
+	reqs   [][2][]byte
+}
+
+func newRawClient(b *testing.B, sim *golomttest.Server, key payment.Secret, callback string, nextID func() string) *rawClient {
+	r := &rawClient{url: sim.URL(), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}},
+		header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + sim.BearerToken()}}}
+	for range b.N {
+		id := nextID()
+		inv, _ := json.Marshal(map[string]string{"amount": "1500.00", "callback": callback, "genToken": "N", "returnType": "GET",
+			"transactionId": id, "checksum": Checksum(key, id, "1500.00", "GET", callback)})
+		inq, _ := json.Marshal(map[string]string{"transactionId": id, "checksum": Checksum(key, id, id)})
+		r.reqs = append(r.reqs, [2][]byte{inv, inq})
+	}
+	return r
+}
+
+func (r *rawClient) post(b *testing.B, url string, body []byte) {
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header = r.header
+	resp, err := r.client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("HTTP %d", resp.StatusCode)
+	}
+}
+
+func (r *rawClient) pair(b *testing.B, i int) {
+	r.post(b, r.url+"/api/invoice", r.reqs[i][0])
+	r.post(b, r.url+"/api/inquiry", r.reqs[i][1])
 }

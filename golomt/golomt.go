@@ -359,9 +359,12 @@ func (p *Provider) interpret(op string, r ref, res *result) (*payment.Payment, e
 	}
 	var reported payment.Money
 	var amountErr error
-	if res.Amount.S != "" {
+	switch {
+	case res.Amount.S != "" && res.Amount.S == r.amount:
+		reported = expected // the very string we sent
+	case res.Amount.S != "":
 		reported, amountErr = payment.ParseMoney(res.Amount.S, payment.MNT.Code)
-	} else if code == CodeApproved {
+	case code == CodeApproved:
 		amountErr = errors.New("no amount")
 	}
 	if r.amount == "" && amountErr == nil && res.Amount.S != "" {
@@ -390,11 +393,12 @@ func (p *Provider) interpret(op string, r ref, res *result) (*payment.Payment, e
 			pay.Status = payment.StatusUnknown
 		case r.created > 0 && !now.Before(time.Unix(r.created, 0).Add(p.cfg.InvoiceLifetime+p.cfg.ExpiryGrace)):
 			pay.Status = payment.StatusExpired
+		case r.invoice == "":
+			// A reduced ref (from a push) cannot point at the page.
+			pay.Status = payment.StatusPending
 		default:
 			pay.Status = payment.StatusRequiresAction
-			if r.invoice != "" {
-				pay.NextAction = p.pageAction(p.cfg.Language, r.invoice)
-			}
+			pay.NextAction = p.pageAction(p.cfg.Language, r.invoice)
 		}
 	default:
 		pay.Status = payment.StatusFailed

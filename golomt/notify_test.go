@@ -206,7 +206,7 @@ func TestNotificationDisagreesWithInquiry(t *testing.T) {
 	n, err := f.p.HandleNotification(context.Background(), pushRequest(body))
 	require.NoError(t, err)
 	assert.False(t, n.Verified)
-	assert.Equal(t, payment.StatusRequiresAction, n.Status)
+	assert.Equal(t, payment.StatusPending, n.Status, "unpaid, by a reduced ref that cannot point at the page")
 
 	// Through the core handler: not acknowledged, so the bank retries.
 	called := false

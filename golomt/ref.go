@@ -69,10 +69,8 @@ func parseRef(op string, pr payment.PaymentRef) (ref, error) {
 	if r.invoice != "" && !validWireID(r.invoice, 64) {
 		return bad("bad invoice id in payment ref")
 	}
-	if r.amount != "" {
-		if _, err := payment.ParseMoney(r.amount, payment.MNT.Code); err != nil {
-			return bad("bad amount in payment ref")
-		}
+	if r.amount != "" && !plainAmount(r.amount) {
+		return bad("bad amount in payment ref")
 	}
 	c, err := strconv.ParseInt(parts[5], 10, 64)
 	if err != nil || c < 0 {
@@ -92,6 +90,24 @@ func validWireID(s string, max int) bool {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
 			return false
+		}
+	}
+	return true
+}
+
+// plainAmount reports whether s is an amount as this package writes it:
+// 1–16 digits, optionally a dot and 1–2 digits (ParseMoney accepts it as
+// MNT).
+func plainAmount(s string) bool {
+	intPart, frac, dot := strings.Cut(s, ".")
+	if intPart == "" || len(intPart) > 16 || (dot && (frac == "" || len(frac) > 2)) {
+		return false
+	}
+	for _, part := range [2]string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return false
+			}
 		}
 	}
 	return true
