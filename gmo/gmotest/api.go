@@ -2,6 +2,7 @@ package gmotest
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -215,4 +216,15 @@ type Delivery struct {
 	Err     string // transport error, if any
 	OK      bool   // the merchant answered "0"
 	At      time.Time
+}
+
+var faultNames = [...]string{"none", "delay", "drop-before", "drop-after", "server-error", "server-error-after",
+	"gateway-unknown", "gateway-unknown-after", "html", "delay-after"}
+
+// String names the kind.
+func (k FaultKind) String() string {
+	if k >= 0 && int(k) < len(faultNames) {
+		return faultNames[k]
+	}
+	return "fault(" + strconv.Itoa(int(k)) + ")"
 }

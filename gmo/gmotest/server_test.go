@@ -240,3 +240,9 @@ func TestTdTenantNameValidation(t *testing.T) {
 	a = call(t, s, "EntryTran", shop(s, "OrderID", "td-3", "JobCd", "AUTH", "Amount", "1", "TdFlag", "2", "TdTenantName", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="))
 	assert.Equal(t, "ErrCode=E01&ErrInfo=E01370012", a.raw, "26 bytes")
 }
+
+func TestFaultKindString(t *testing.T) {
+	assert.Equal(t, "drop-after", gmotest.FaultDropAfterProcess.String())
+	assert.Equal(t, "delay-after", gmotest.FaultDelayAfterProcess.String())
+	assert.Equal(t, "fault(99)", gmotest.FaultKind(99).String())
+}
