@@ -267,9 +267,11 @@ func (p *Provider) afterExecError(ctx context.Context, op, orderID, accessID str
 		return pay, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: true,
 			GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
 			Message: "the gateway did not execute the payment (status " + strings.ToLower(t.Status) + "); confirming again is safe"}
-	case hasCode(err, "E11010001"):
+	case hasCode(err, "E11010001"), hasCode(err, "E01050004"):
+		// Already executed (or not executable in its state): report the
+		// existing state when it was executed, never execute again.
 		t, serr := p.searchRef(ctx, op, orderID, accessID)
-		if serr != nil {
+		if serr != nil || !executed(t.Status) {
 			return nil, err
 		}
 		return p.existing(t)

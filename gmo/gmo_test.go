@@ -787,3 +787,13 @@ func toString(v any) string {
 	}
 	return ""
 }
+
+func TestNotificationOtherPayType(t *testing.T) {
+	e := newEnv(t, nil)
+	body := "ShopID=" + gmotest.DefaultShopID + "&OrderID=cvs-1&Status=PAYSUCCESS&Amount=1500&PayType=3&AccessID=9e6c3b46f7fd03ac22693b335286e622"
+	n, err := e.p.HandleNotification(context.Background(), postForm(body))
+	assert.ErrorIs(t, err, payment.ErrUnsupported)
+	require.NotNil(t, n)
+	assert.Equal(t, "0", n.Ack.Body, "the application may still acknowledge it")
+	assert.Equal(t, 0, e.sim.Requests())
+}

@@ -197,6 +197,11 @@ func (p *Provider) HandleNotification(ctx context.Context, r *http.Request) (*pa
 		return out, nil
 	}
 	out.Kind = payment.NotificationPayment
+	if n.PayType != "" && n.PayType != "0" {
+		// Konbini, Pay-easy and other multi-payment notifications need
+		// SearchTradeMulti, which this adapter does not implement.
+		return out, payment.Unsupported(providerName, op, "notifications of non-card payments (PayType other than 0)")
+	}
 	if checkOrderID(n.OrderID) != nil {
 		return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidRequest, Field: "OrderID", Message: "notification has no valid order id"}
 	}
