@@ -15,6 +15,7 @@ func suite() []scenario {
 			scenario{name: "Manual", run: testManualCapture},
 			scenario{name: "Partial", run: testPartialCapture},
 			scenario{name: "AfterVoidRejected", run: testCaptureAfterVoid},
+			scenario{name: "PartialThenRefund", run: testPartialCaptureRefund},
 		),
 		group("Void",
 			scenario{name: "Authorization", run: testVoid},
@@ -174,6 +175,28 @@ func testPartialCapture(e *env) {
 	}
 	if q := e.inquire(order, p.Ref); q != nil {
 		e.wantMoney("Inquire Captured", q.Captured, half)
+	}
+}
+
+// testPartialCaptureRefund refunds "everything" after a partial capture:
+// only what was captured comes back.
+func testPartialCaptureRefund(e *env) {
+	e.needCap(e.caps.PartialCapture, "PartialCapture")
+	e.needCap(e.caps.Refund, "Refund")
+	order, p := e.pay(payment.CaptureManual)
+	half := e.part(1, 2)
+	if _, err := e.capture(order, payment.CaptureRequest{Ref: p.Ref, Amount: &half}); err != nil {
+		e.t.Fatalf("Capture(half): %v", err)
+	}
+	p, err := e.refund(order, payment.RefundRequest{Ref: p.Ref})
+	if err != nil {
+		e.t.Fatalf("Refund after a partial capture: %v", err)
+	}
+	e.wantStatus("Refund after a partial capture", p, payment.StatusRefunded)
+	e.wantMoney("Refunded", p.Refunded, half)
+	e.checkLedger(order, p, 1)
+	if e.h.Ledger != nil {
+		e.wantMoney("ledger Refunded", e.h.Ledger(order).Refunded, half)
 	}
 }
 

@@ -252,6 +252,20 @@ func invalidScenarios() []scenario {
 				e.wantInvalid("Refund with an empty Ref", err, n)
 			}
 		}},
+		{name: "UnknownRef", run: func(e *env) {
+			const ref = "conformance-no-such-ref"
+			_, err := e.confirm("", payment.ConfirmRequest{Ref: ref, Method: e.methodOrNil()})
+			e.wantKind("Confirm with an unknown Ref", err, payment.ErrNotFound, payment.ErrInvalidRequest)
+			if in := e.inquirer(); in != nil {
+				p, err := in.Inquire(e.ctx, ref)
+				e.observe("Inquire", "", p, err)
+				e.wantKind("Inquire with an unknown Ref", err, payment.ErrNotFound, payment.ErrInvalidRequest)
+			}
+			if e.caps.Refund {
+				_, err = e.refund("", payment.RefundRequest{Ref: ref})
+				e.wantKind("Refund with an unknown Ref", err, payment.ErrNotFound, payment.ErrInvalidRequest)
+			}
+		}},
 		{name: "RefundAmount", run: func(e *env) {
 			order, p := e.captured()
 			for _, tc := range []struct {
