@@ -193,7 +193,9 @@ func (p *Provider) RegisterCard(ctx context.Context, req CardRegistrationRequest
 		TransactionID: req.TransactionID,
 		Checksum:      p.sign.checksum(pick(p.cfg.RegistrationFormula, vals)...),
 	}
-	resp, err := p.post(ctx, op, p.urls.confirmation, wire, true)
+	// Not resent after it may have left: a resend of a processed request
+	// fails as a duplicate and loses the invoice id (as for invoices).
+	resp, err := p.post(ctx, op, p.urls.confirmation, wire, false)
 	if err != nil {
 		return nil, p.logErr(op, req.TransactionID, err)
 	}
