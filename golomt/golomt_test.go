@@ -450,3 +450,14 @@ func TestPaidAmountMustMatch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, payment.StatusCaptured, p.Status)
 }
+
+func TestConfirmTakesNoMethod(t *testing.T) {
+	f := newFixture(t, nil)
+	created := f.create(t, "1")
+	n := f.sim.Requests()
+	_, err := f.p.Confirm(context.Background(), payment.ConfirmRequest{Ref: created.Ref,
+		Method: &payment.PaymentMethod{StoredCard: &payment.StoredCard{Token: "tok"}}})
+	assert.ErrorIs(t, err, payment.ErrInvalidRequest)
+	assert.Contains(t, err.Error(), "PayWithToken")
+	assert.Equal(t, n, f.sim.Requests())
+}
