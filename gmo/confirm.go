@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -44,6 +45,23 @@ import (
 // ended). Confirming an order that was already executed answers the
 // existing state without charging again.
 func (p *Provider) Confirm(ctx context.Context, req payment.ConfirmRequest) (*payment.Payment, error) {
+	return p.ConfirmWithOptions(ctx, req, ExecOptions{})
+}
+
+// ExecOptions are ExecTran settings the common API has no field for.
+type ExecOptions struct {
+	// ClientFields are GMO's merchant free fields ClientField1..3, stored
+	// with the transaction (SearchTrade and the console show them). At most
+	// 100 characters each [U: GMO may count bytes]; text is sent as cp932
+	// with the look-alike mapping, and characters cp932 cannot carry fail
+	// with ErrInvalidRequest naming the field.
+	ClientFields [3]string
+}
+
+// ConfirmWithOptions is Confirm with GMO-specific ExecTran settings. The
+// options apply when req.Method is set (ExecTran) and are ignored
+// otherwise.
+func (p *Provider) ConfirmWithOptions(ctx context.Context, req payment.ConfirmRequest, o ExecOptions) (*payment.Payment, error) {
 	const op = "confirm"
 	orderID, accessID, err := ParseRef(req.Ref)
 	if err != nil {
@@ -56,7 +74,7 @@ func (p *Provider) Confirm(ctx context.Context, req payment.ConfirmRequest) (*pa
 	case req.Method != nil && req.Return != nil:
 		return nil, payment.InvalidRequest(providerName, op, "Method", "set Method or Return, not both")
 	case req.Method != nil:
-		return p.execTran(ctx, orderID, accessID, req)
+		return p.execTran(ctx, orderID, accessID, req, o)
 	case req.Return != nil:
 		return p.secureTran(ctx, orderID, accessID, req.Return)
 	}
@@ -149,11 +167,22 @@ func (p *Provider) known(ctx context.Context, op, orderID, accessID string) (ent
 	return e, t, nil
 }
 
-func (p *Provider) execTran(ctx context.Context, orderID, accessID string, req payment.ConfirmRequest) (*payment.Payment, error) {
+func (p *Provider) execTran(ctx context.Context, orderID, accessID string, req payment.ConfirmRequest, o ExecOptions) (*payment.Payment, error) {
 	const op = "confirm"
 	plan, err := p.checkMethod(req.Method)
 	if err != nil {
 		return nil, err
+	}
+	var cf form
+	for i, v := range o.ClientFields {
+		name := "ClientField" + itoa(int64(i+1))
+		if utf8.RuneCountInString(v) > 100 {
+			return nil, payment.InvalidRequest(providerName, op, name, "at most 100 characters")
+		}
+		cf.add(name, v)
+	}
+	if cf.err != nil {
+		return nil, withOp(cf.err, op)
 	}
 	retURL := req.ReturnURL
 	cached, inCache := p.cache.get(accessID)
@@ -193,6 +222,9 @@ func (p *Provider) execTran(ctx context.Context, orderID, accessID string, req p
 	f.addSecret("SecurityCode", m.SecurityCode)
 	if p.tdFlag != string(TdFlagOff) {
 		f.add("RetUrl", retURL)
+	}
+	if len(cf.buf) > 0 {
+		f.buf = append(append(f.buf, '&'), cf.buf...)
 	}
 	r, err := p.call(ctx, op, "ExecTran", &f, false, nil)
 	if err != nil {

@@ -173,3 +173,36 @@ func TestWireReplies(t *testing.T) {
 		assert.ErrorIs(t, err, payment.ErrUnavailable)
 	})
 }
+
+// The recorded sandbox round trip (gmo-protocol.md §1.1): ClientField1
+// ～－￠￡￢－∥① goes out as cp932 bytes 81 60 81 7C 81 91 81 92 81 CA 81 7C
+// 81 61 87 40 and comes back byte-identical from SearchTrade.
+func TestClientFieldRoundTrip(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	p := e.create(t, payment.CaptureAutomatic, 1000)
+	_, err := e.p.ConfirmWithOptions(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, "4111111111111111")},
+		gmo.ExecOptions{ClientFields: [3]string{"〜−￠￡￢－‖①", "", "plain"}})
+	require.NoError(t, err)
+
+	body := "ShopID=tshop00000001&ShopPass=shoppass1&OrderID=" + p.OrderID
+	resp, err := http.Post(e.sim.URL()+"/payment/SearchTrade.idPass", "application/x-www-form-urlencoded", strings.NewReader(body))
+	require.NoError(t, err)
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	want := []byte{0x81, 0x60, 0x81, 0x7C, 0x81, 0x91, 0x81, 0x92, 0x81, 0xCA, 0x81, 0x7C, 0x81, 0x61, 0x87, 0x40}
+	assert.Contains(t, string(raw), "&ClientField1="+string(want)+"&ClientField2=&ClientField3=plain")
+
+	t.Run("uncarriable characters are rejected before I/O, naming the field", func(t *testing.T) {
+		p := e.create(t, payment.CaptureAutomatic, 1000)
+		before := e.sim.Requests()
+		_, err := e.p.ConfirmWithOptions(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, "4111111111111111")},
+			gmo.ExecOptions{ClientFields: [3]string{"", "€5", ""}})
+		assert.ErrorIs(t, err, payment.ErrInvalidRequest)
+		var pe *payment.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "ClientField2", pe.Field)
+		assert.Equal(t, before, e.sim.Requests())
+	})
+}
