@@ -165,20 +165,21 @@ func testNotificationDuplicate(e *env) {
 // one: the provider must not report the payment moving backwards.
 func testNotificationOutOfOrder(e *env) {
 	e.notifications()
+	e.needPay()
 	var (
 		order string
 		p     *payment.Payment
 		step  func()
 	)
 	switch {
-	case e.caps.Refund && e.canPay():
+	case e.caps.Refund:
 		order, p = e.pay(payment.CaptureAutomatic)
 		step = func() {
 			if _, err := e.refund(order, payment.RefundRequest{Ref: p.Ref}); err != nil {
 				e.t.Fatalf("Refund: %v", err)
 			}
 		}
-	case e.caps.ManualCapture && e.canPay():
+	case e.caps.ManualCapture:
 		order, p = e.pay(payment.CaptureManual)
 		step = func() {
 			if _, err := e.capture(order, payment.CaptureRequest{Ref: p.Ref}); err != nil {
@@ -186,7 +187,7 @@ func testNotificationOutOfOrder(e *env) {
 			}
 		}
 	default:
-		e.needCap(e.caps.Refund, "Refund")
+		e.t.Skip("conformance: provider declares neither Capabilities.Refund nor Capabilities.ManualCapture: a paid payment has no later state to notify")
 	}
 	older := e.notify(order)
 	step()

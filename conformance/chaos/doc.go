@@ -1,0 +1,52 @@
+// Package chaos is a randomized fault-injection run of the real gateway
+// adapters (gmo, golomt) against their simulators (gmotest, golomttest). It
+// has no API: it is a command that happens to be a go test target.
+//
+//	go test ./conformance/chaos -run Chaos -v                      # 200 payments per gateway
+//	go test ./conformance/chaos -run Chaos -v -chaos.n=10000 -timeout=60m
+//	go test ./conformance/chaos -run Chaos/gmo -v -chaos.seed=7 -chaos.workers=1
+//
+// # What it does
+//
+// For each gateway it builds the adapter with gmo.New / golomt.New, pointed
+// at a simulator with provider.WithBaseURL and given a short
+// provider.WithTimeout, so that an injected delay becomes a client timeout.
+// It then runs -chaos.n payments on -chaos.workers goroutines. Each payment
+// picks a flow (GMO: automatic capture, manual capture then capture, void,
+// full refund, one or two partial refunds, 3-D Secure challenge passed or
+// failed, a declined card; Golomt: hosted page paid, declined or abandoned,
+// with the push handled by HandleNotification while Confirm runs) and, for
+// about -chaos.faults per mille of its calls, a simulator fault on the
+// request that matters (the money-moving one, the inquiry the adapter makes
+// to reconcile, or a later Inquire): a delay beyond the client timeout
+// (before or after processing), a connection dropped before or after
+// processing, HTTP 5xx before or after processing, the gateway's
+// outcome-unknown answers (GMO E90/E91/42C, Golomt's 500 envelope) and HTML
+// pages (HTTP 200 and 403).
+//
+// Faults are bound to one payment: the call's context carries the plan, a
+// RoundTripper marks the targeted request with a header, and a gate in
+// front of the simulator hands the fault to the simulator's fault function
+// for exactly that request. Each payment draws its flow and faults from its
+// own generator seeded with (-chaos.seed, payment index), so a failure
+// names its seed and index and reproduces, exactly with -chaos.workers=1.
+//
+// # What it checks
+//
+// After every call it compares the answer with the simulator's ledger:
+// money held and money taken (captured minus refunded) must equal what a
+// definite answer says, and an error other than payment.ErrOutcomeUnknown
+// (or a StatusUnknown result) must mean the ledger did not move. Then every
+// payment is reconciled with Inquire (bounded, faults included) and the
+// final answer is compared with the ledger. The run fails on any
+//
+//   - double charge: more than one charge or sale per order, or more
+//     refunded (in amount or in refund operations) than the flow asked for;
+//   - wrong answer: a definite answer to a call that the ledger contradicts;
+//   - lost outcome: the reconciled answer differs from the ledger;
+//   - unresolved: still StatusUnknown or failing after reconciliation.
+//
+// and prints a table of payments, faults injected, those four counts and
+// the wall time. Known adapter bugs would be listed in excluded, each
+// naming its bug; an exclusion is temporary and loud.
+package chaos
