@@ -67,6 +67,8 @@
 // back, Confirm with ConfirmRequest.Return sends SecureTran2 (or SecureTran
 // when the browser brought PaRes); the browser's AccessID/MD must match the
 // ref. Every CheckString is verified in constant time.
+// [Provider.ConfirmWithOptions] also sends GMO's merchant free fields
+// ClientField1..3 ([ExecOptions]).
 //
 // # Amounts
 //
@@ -176,7 +178,9 @@
 // processed, Notification.Retry (body "1") to have GMO resend. The
 // reported Status is the verified current state, so duplicates and
 // out-of-order deliveries never move a payment backwards; Notification.ID
-// (OrderID:Status:TranID:ErrInfo) is stable across resends.
+// (OrderID:Status:TranID:ErrInfo) is stable across resends. Notifications
+// of non-card payments (PayType other than 0) fail with
+// payment.ErrUnsupported; acknowledge them if you handle those elsewhere.
 //
 // # Logging
 //
