@@ -1,16 +1,30 @@
 package payment_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kessai/payment"
 	"github.com/kessai/payment/conformance"
+	"github.com/kessai/payment/gmo"
+	"github.com/kessai/payment/gmo/gmotest"
+	"github.com/kessai/payment/golomt"
+	"github.com/kessai/payment/golomt/golomttest"
 	"github.com/kessai/payment/middleware"
 	"github.com/kessai/payment/paymenttest"
 	"github.com/kessai/payment/provider"
@@ -316,4 +330,498 @@ func TestRouterFailoverPaymenttest(t *testing.T) {
 			})
 		}
 	}
+}
+
+// rcDecoyFor returns a paymenttest provider named "decoy" whose
+// capabilities are a subset of p's, so that adding it to a router leaves
+// the router's Capabilities equal to p's.
+func rcDecoyFor(t *testing.T, p payment.Provider) (*paymenttest.Provider, func() int) {
+	t.Helper()
+	caps := p.Capabilities()
+	d, err := paymenttest.New(paymenttest.Config{Name: "decoy", Capabilities: &caps, HostedPage: caps.HostedPage})
+	require.NoError(t, err)
+	require.Equal(t, caps.Currencies, d.Capabilities().Currencies)
+	return d, d.Requests
+}
+
+// rcRunRouted runs the suite over newHarness's provider behind a router,
+// with and without middleware.
+func rcRunRouted(t *testing.T, route string, newHarness func(t *testing.T) *conformance.Harness) {
+	t.Run("Router", func(t *testing.T) {
+		conformance.Run(t, func(t *testing.T) *conformance.Harness {
+			h := newHarness(t)
+			d, n := rcDecoyFor(t, h.Provider)
+			return rcRouterHarness(t, h, route, d, n, nil)
+		})
+	})
+	t.Run("RouterWithMiddleware", func(t *testing.T) {
+		conformance.Run(t, func(t *testing.T) *conformance.Harness {
+			h := newHarness(t)
+			d, n := rcDecoyFor(t, h.Provider)
+			logger, logs := conformance.NewLogger()
+			innerLogs := h.Logs
+			h.Logs = func() string { return innerLogs() + logs() }
+			return rcRouterHarness(t, h, route, d, n, func(p payment.Provider) payment.Provider {
+				return middleware.Log(p, logger.Named("middleware"))
+			})
+		})
+	})
+}
+
+func TestRouterConformanceGMO(t *testing.T) { rcRunRouted(t, "gmo-jp", rcGMOHarness) }
+
+func TestRouterConformanceGolomt(t *testing.T) { rcRunRouted(t, "golomt", rcGolomtHarness) }
+
+// The GMO and Golomt harnesses below are copies of gmo/conformance_test.go
+// and golomt/conformance_test.go (test files cannot be imported), so that
+// the router runs the suite over the real adapters and simulators.
+
+// rcFaultSwitch arms one fault for the next request to any of a set of APIs.
+// Simulator-side faults go through gmotest.WithFaultFunc; the two faults
+// only a client can see (a refused connection, a response withheld until
+// the client gives up) are played by the harness's RoundTripper.
+type rcFaultSwitch struct {
+	mu     sync.Mutex
+	apis   []string
+	sim    *gmotest.Fault
+	client conformance.Fault // FaultRefused or FaultTimeout
+}
+
+func (s *rcFaultSwitch) arm(apis []string, sim *gmotest.Fault, client conformance.Fault) {
+	s.mu.Lock()
+	s.apis, s.sim, s.client = apis, sim, client
+	s.mu.Unlock()
+}
+
+// take returns the armed fault if api matches, disarming it.
+func (s *rcFaultSwitch) take(api string) (*gmotest.Fault, conformance.Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.apis {
+		if a == api {
+			f, c := s.sim, s.client
+			s.apis, s.sim, s.client = nil, nil, 0
+			return f, c, true
+		}
+	}
+	return nil, 0, false
+}
+
+// simFault is the gmotest.WithFaultFunc hook.
+func (s *rcFaultSwitch) simFault(api string) (gmotest.Fault, bool) {
+	s.mu.Lock()
+	armed := s.sim != nil
+	s.mu.Unlock()
+	if !armed {
+		return gmotest.Fault{}, false
+	}
+	f, _, ok := s.take(api)
+	if !ok || f == nil {
+		return gmotest.Fault{}, false
+	}
+	return *f, true
+}
+
+// rcFaultTransport plays the client-side faults.
+type rcFaultTransport struct {
+	sw   *rcFaultSwitch
+	base http.RoundTripper
+}
+
+func (ft *rcFaultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	api := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/payment/"), ".idPass")
+	ft.sw.mu.Lock()
+	clientArmed := ft.sw.client != 0
+	ft.sw.mu.Unlock()
+	if clientArmed {
+		if _, c, ok := ft.sw.take(api); ok {
+			switch c {
+			case conformance.FaultRefused:
+				if r.Body != nil {
+					_ = r.Body.Close()
+				}
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+			case conformance.FaultTimeout:
+				// The gateway processes the request; the answer never
+				// arrives before the client gives up.
+				resp, err := ft.base.RoundTrip(r)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+				}
+				<-r.Context().Done()
+				return nil, r.Context().Err()
+			}
+		}
+	}
+	return ft.base.RoundTrip(r)
+}
+
+// rcAPIsFor maps a conformance operation to the GMO APIs whose request moves
+// the money of that operation.
+var rcAPIsFor = map[string][]string{
+	conformance.OpCreate:  {"EntryTran"},
+	conformance.OpConfirm: {"ExecTran", "SecureTran2", "SecureTran"},
+	conformance.OpCapture: {"AlterTran"},
+	conformance.OpRefund:  {"AlterTran", "ChangeTran"},
+	conformance.OpVoid:    {"AlterTran"},
+	conformance.OpInquire: {"SearchTrade"},
+}
+
+func rcGMOHarness(t *testing.T) *conformance.Harness {
+	sw := &rcFaultSwitch{}
+	sim := gmotest.NewServer(gmotest.WithFaultFunc(sw.simFault))
+	t.Cleanup(sim.Close)
+	logger, logs := conformance.NewLogger()
+	base := &http.Transport{MaxIdleConnsPerHost: 16}
+	t.Cleanup(base.CloseIdleConnections)
+	p, err := gmo.New(gmo.Config{
+		ShopID:       gmotest.DefaultShopID,
+		ShopPass:     gmotest.DefaultShopPass,
+		SiteID:       gmotest.DefaultSiteID,
+		SitePass:     gmotest.DefaultSitePass,
+		TdTenantName: "決済テスト",
+	},
+		provider.WithBaseURL(sim.URL()),
+		provider.WithLogger(logger),
+		provider.WithTimeout(2*time.Second),
+		provider.WithHTTPClient(&http.Client{Transport: &rcFaultTransport{sw: sw, base: base}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	secrets := []string{gmotest.DefaultShopPass, gmotest.DefaultSitePass,
+		gmotest.CardApprove, gmotest.CardInsufficientFunds, gmotest.CardChallenge}
+	// Tokens are issued up front so Harness.Secrets can list them.
+	pool := map[string][]string{}
+	for pan, n := range map[string]int{gmotest.CardApprove: 24, gmotest.CardInsufficientFunds: 8, gmotest.CardChallenge: 8} {
+		for range n {
+			tok, err := sim.IssueToken(pan, "203012", "123", "TARO YAMADA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool[pan] = append(pool[pan], tok)
+			secrets = append(secrets, tok)
+		}
+	}
+	method := func(pan string) func(t *testing.T) *payment.PaymentMethod {
+		return func(t *testing.T) *payment.PaymentMethod {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(pool[pan]) == 0 {
+				// Beyond the pool (the concurrency scenario): fresh
+				// tokens, not listed in Secrets.
+				tok, err := sim.IssueToken(pan, "203012", "123", "TARO YAMADA")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return &payment.PaymentMethod{CardToken: payment.Secret(tok)}
+			}
+			tok := pool[pan][0]
+			pool[pan] = pool[pan][1:]
+			return &payment.PaymentMethod{CardToken: payment.Secret(tok)}
+		}
+	}
+
+	// Notifications: the latest one per order, kept so that asking again
+	// for the same state returns the same notification (a resend).
+	last := map[string][]byte{}
+	lastURL := map[string]string{}
+	latest := func(orderID string) (string, []byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for {
+			r, err := sim.NextNotification(orderID)
+			if err != nil {
+				break
+			}
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				return "", nil, err
+			}
+			last[orderID], lastURL[orderID] = b, r.URL.String()
+		}
+		b, ok := last[orderID]
+		if !ok {
+			return "", nil, errors.New("gmotest has no notification for " + orderID)
+		}
+		return lastURL[orderID], b, nil
+	}
+	post := func(ctx context.Context, u string, body string) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r, nil
+	}
+	ack := gmo.AckReply
+
+	return &conformance.Harness{
+		Provider:           p,
+		Currency:           payment.JPY,
+		Amount:             payment.MustParseMoney("1000", "JPY"),
+		MaxOrderIDLen:      gmo.MaxOrderIDLen,
+		UncarriableAmounts: []payment.Money{payment.MoneyFromMinor(gmo.MaxAmount+1, payment.JPY)},
+		ApproveMethod:      method(gmotest.CardApprove),
+		DeclineMethod:      method(gmotest.CardInsufficientFunds),
+		DeclineCode:        "42G020000",
+		ChallengeMethod:    method(gmotest.CardChallenge),
+		Customer: func(ctx context.Context, pay *payment.Payment, o conformance.Outcome) (*payment.RedirectReturn, error) {
+			if o == conformance.Abandon {
+				return nil, nil
+			}
+			na := pay.NextAction
+			if na == nil {
+				return nil, errors.New("no next action")
+			}
+			var vals url.Values
+			var err error
+			if na.Method == http.MethodPost {
+				f := map[string]string{}
+				for _, x := range na.Fields {
+					f[x.Name] = x.Value
+				}
+				vals, err = sim.CompleteLegacyChallenge(ctx, na.URL, f["PaReq"], f["MD"], f["TermUrl"], o == conformance.Pass)
+			} else {
+				vals, err = sim.CompleteChallenge(ctx, na.URL, o == conformance.Pass)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &payment.RedirectReturn{Values: vals}, nil
+		},
+		Requests: sim.Requests,
+		InjectFault: func(op string, f conformance.Fault) bool {
+			apis := rcAPIsFor[op]
+			if apis == nil {
+				return false
+			}
+			switch f {
+			case conformance.FaultDropAfterProcess:
+				sw.arm(apis, &gmotest.Fault{Kind: gmotest.FaultDropAfterProcess}, 0)
+			case conformance.FaultServerError:
+				sw.arm(apis, &gmotest.Fault{Kind: gmotest.FaultServerErrorAfterProcess}, 0)
+			case conformance.FaultGatewayUnknown:
+				sw.arm(apis, &gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "E91020001"}, 0)
+			case conformance.FaultHTML:
+				sw.arm(apis, &gmotest.Fault{Kind: gmotest.FaultHTML}, 0)
+			case conformance.FaultRefused, conformance.FaultTimeout:
+				sw.arm(apis, nil, f)
+			default:
+				return false
+			}
+			return true
+		},
+		Ledger: func(orderID string) conformance.LedgerEntry {
+			l, ok := sim.Ledger(orderID)
+			if !ok {
+				return conformance.LedgerEntry{}
+			}
+			out := conformance.LedgerEntry{
+				Authorized: payment.MoneyFromMinor(l.Authorized, payment.JPY),
+				Charged:    payment.MoneyFromMinor(l.Captured, payment.JPY),
+				Refunded:   payment.MoneyFromMinor(l.Refunded, payment.JPY),
+				Refunds:    l.Refunds,
+				Voids:      l.Voids,
+			}
+			// A VOID of a captured sale (GMO's same-day refund) returns
+			// money: it is a refund as well as a void.
+			if l.Captured > 0 {
+				out.Refunds += l.Voids
+			}
+			// gmotest counts every authorization in Charges; split holds
+			// (JobCd AUTH) from immediate sales (JobCd CAPTURE).
+			if len(l.History) > 0 && strings.HasPrefix(l.History[0], "EntryTran CAPTURE") {
+				out.Charges = l.Charges
+			} else {
+				out.Authorizations = l.Charges
+				out.Charges = l.Sales
+			}
+			return out
+		},
+		Notify: func(ctx context.Context, orderID string) (*http.Request, error) {
+			u, b, err := latest(orderID)
+			if err != nil {
+				return nil, err
+			}
+			return post(ctx, u, string(b))
+		},
+		ForgeNotification: func(ctx context.Context, orderID string, f conformance.Forgery) (*http.Request, error) {
+			u, b, err := latest(orderID)
+			if err != nil {
+				return nil, err
+			}
+			vals, err := url.ParseQuery(string(b))
+			if err != nil {
+				return nil, err
+			}
+			switch f {
+			case conformance.ForgeSignature:
+				return nil, nil // GMO notifications carry no signature
+			case conformance.ForgeAmount:
+				n, _ := strconv.Atoi(vals.Get("Amount"))
+				vals.Set("Amount", strconv.Itoa(n+1))
+			case conformance.ForgeStatus:
+				vals.Set("Status", "CAPTURE")
+				vals.Set("JobCd", "CAPTURE")
+				vals.Set("ErrCode", "")
+				vals.Set("ErrInfo", "")
+			case conformance.ForgeOrderID:
+				other, err := p.CreatePayment(ctx, payment.CreatePaymentRequest{
+					OrderID: conformance.RandomOrderID(), Amount: payment.MustParseMoney("1000", "JPY")})
+				if err != nil {
+					return nil, err
+				}
+				vals.Set("OrderID", other.OrderID)
+			case conformance.ForgeMalformed:
+				return post(ctx, u, "OrderID=%zz&Status=\x82&Amount=%82%")
+			}
+			return post(ctx, u, vals.Encode())
+		},
+		Ack:     &ack,
+		Secrets: secrets,
+		Logs:    logs,
+	}
+}
+
+// rcGolomtOrderID is "CT" plus 13 random hex digits: 15 alphanumerics,
+// the bank's documented maximum.
+func rcGolomtOrderID() string {
+	var b [7]byte
+	_, _ = rand.Read(b[:])
+	return "CT" + strings.ToUpper(hex.EncodeToString(b[:]))[:13]
+}
+
+func rcGolomtHarness(t *testing.T) *conformance.Harness {
+	clock := golomttest.NewClock(time.Now().UTC().Truncate(time.Second))
+	// The bank leaves errorCode null on an invoice nobody paid; expiry is
+	// then decided by the adapter's clock (see Config.InvoiceLifetime).
+	sim := golomttest.NewServer(golomttest.WithClock(clock), golomttest.WithExpiredResult("", ""))
+	t.Cleanup(sim.Close)
+	logger, logs := conformance.NewLogger()
+	p, err := golomt.New(golomt.Config{
+		BearerToken: payment.Secret(sim.BearerToken()),
+		ChecksumKey: payment.Secret(sim.Secret()),
+		MerchantID:  sim.MerchantID(),
+	}, provider.WithBaseURL(sim.URL()), provider.WithClock(clock), provider.WithLogger(logger),
+		provider.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger := func(orderID string) conformance.LedgerEntry {
+		e, ok := sim.Ledger(orderID)
+		if !ok {
+			return conformance.LedgerEntry{}
+		}
+		out := conformance.LedgerEntry{Charges: e.Charges, Refunds: e.Refunds}
+		if e.Charges > 0 {
+			if m, err := payment.ParseMoney(e.Amount, "MNT"); err == nil {
+				out.Charged = m
+			}
+		}
+		return out
+	}
+	notify := func(_ context.Context, orderID string) (*http.Request, error) {
+		return sim.NextNotification(orderID)
+	}
+	return &conformance.Harness{
+		Provider:      p,
+		Currency:      payment.MNT,
+		NewOrderID:    rcGolomtOrderID,
+		MaxOrderIDLen: golomt.MaxTransactionIDLen,
+		DeclineCode:   golomttest.CodeCardExpired,
+		Customer: func(ctx context.Context, pay *payment.Payment, o conformance.Outcome) (*payment.RedirectReturn, error) {
+			card := golomttest.CardApproved
+			switch o {
+			case conformance.Abandon:
+				return nil, nil
+			case conformance.Decline:
+				card = golomttest.CardExpired
+			}
+			r, err := sim.PayInvoice(ctx, pay.NextAction.URL, card)
+			if err != nil {
+				return nil, err
+			}
+			return payment.ReturnFromRequest(r)
+		},
+		Expire: func(context.Context, *payment.Payment) error {
+			clock.Advance(golomt.DefaultInvoiceLifetime + golomt.DefaultExpiryGrace + time.Second)
+			return nil
+		},
+		Requests: sim.Requests,
+		InjectFault: func(op string, f conformance.Fault) bool {
+			var api string
+			switch op {
+			case conformance.OpCreate:
+				api = golomttest.APIInvoice
+			case conformance.OpConfirm, conformance.OpInquire:
+				api = golomttest.APIInquiry
+			default:
+				return false
+			}
+			var sf golomttest.Fault
+			switch f {
+			case conformance.FaultDropAfterProcess:
+				sf.Kind = golomttest.FaultDropAfterProcess
+			case conformance.FaultTimeout:
+				sf = golomttest.Fault{Kind: golomttest.FaultDelay, Delay: time.Minute}
+			case conformance.FaultServerError:
+				sf.Kind = golomttest.FaultServerError
+			case conformance.FaultGatewayUnknown:
+				sf.Kind = golomttest.FaultGatewayUnknown
+			case conformance.FaultHTML:
+				sf.Kind = golomttest.FaultHTML
+			default:
+				return false
+			}
+			sim.InjectFault(api, sf)
+			return true
+		},
+		Ledger: ledger,
+		Notify: notify,
+		ForgeNotification: func(ctx context.Context, orderID string, f conformance.Forgery) (*http.Request, error) {
+			r, err := sim.NextNotification(orderID)
+			if err != nil {
+				return nil, err
+			}
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return nil, err
+			}
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				return nil, err
+			}
+			switch f {
+			case conformance.ForgeSignature:
+				m["checksum"] = golomt.Checksum("forger-key", rcStr(m["transactionId"]), rcStr(m["errorCode"]), rcStr(m["amount"]), rcStr(m["token"]))
+			case conformance.ForgeAmount:
+				m["amount"] = "1.00"
+			case conformance.ForgeStatus:
+				m["errorCode"] = golomt.CodeApproved
+				m["errorDesc"] = "Амжилттай"
+			case conformance.ForgeOrderID:
+				m["transactionId"] = rcGolomtOrderID()
+			case conformance.ForgeMalformed:
+				body = body[:len(body)/2]
+			}
+			if f != conformance.ForgeMalformed {
+				if body, err = json.Marshal(m); err != nil {
+					return nil, err
+				}
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			return r, nil
+		},
+		Secrets: []string{sim.BearerToken(), sim.Secret(), golomttest.CardApproved.Number, golomttest.CardExpired.Number},
+		Logs:    logs,
+	}
+}
+
+func rcStr(v any) string {
+	s, _ := v.(string)
+	return s
 }
