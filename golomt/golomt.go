@@ -446,7 +446,7 @@ func cardSummary(number, holder string) *payment.CardSummary {
 func (p *Provider) post(ctx context.Context, op, url string, v any, idempotent bool) (*provider.Response, error) {
 	var body []byte
 	if a, ok := v.(jsonAppender); ok {
-		body = a.appendJSON(make([]byte, 0, 512))
+		body = a.appendJSON(make([]byte, 0, 384))
 	} else {
 		var err error
 		if body, err = json.Marshal(v); err != nil {

@@ -55,8 +55,20 @@ func parseRef(op string, pr payment.PaymentRef) (ref, error) {
 	if len(s) > 512 {
 		return bad("payment ref too long")
 	}
-	parts := strings.Split(s, ":")
-	if len(parts) != 6 || parts[0] != Name {
+	var parts [6]string
+	rest := s
+	for i := range parts {
+		var ok bool
+		if i == len(parts)-1 {
+			parts[i], ok = rest, !strings.Contains(rest, ":")
+		} else {
+			parts[i], rest, ok = strings.Cut(rest, ":")
+		}
+		if !ok {
+			return bad("not a golomt payment ref")
+		}
+	}
+	if parts[0] != Name {
 		return bad("not a golomt payment ref")
 	}
 	r := ref{kind: parts[1], txn: parts[2], invoice: parts[3], amount: parts[4]}
