@@ -55,7 +55,7 @@ func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (*pa
 	}
 	_, err = p.alter(ctx, op, "AlterTran", t, "SALES", t.Amount)
 	if err != nil {
-		return p.afterAlterError(ctx, op, t, err, func(n *trade) bool { return n.Status == "SALES" || n.Status == "CAPTURE" })
+		return p.afterAlterError(ctx, op, "AlterTran", t, err, func(n *trade) bool { return n.Status == "SALES" || n.Status == "CAPTURE" })
 	}
 	p.cache.markCaptured(accessID)
 	pay := p.newPayment(orderID, accessID, payment.StatusCaptured, t.Amount)
@@ -90,7 +90,7 @@ func (p *Provider) alter(ctx context.Context, op, api string, t *trade, job stri
 
 // afterAlterError resolves an ambiguous AlterTran/ChangeTran with
 // SearchTrade: applied(n) says whether the new state shows the change.
-func (p *Provider) afterAlterError(ctx context.Context, op string, t *trade, err error, applied func(*trade) bool) (*payment.Payment, error) {
+func (p *Provider) afterAlterError(ctx context.Context, op, api string, t *trade, err error, applied func(*trade) bool) (*payment.Payment, error) {
 	if !isAmbiguous(err) {
 		return nil, err
 	}
@@ -102,6 +102,13 @@ func (p *Provider) afterAlterError(ctx context.Context, op string, t *trade, err
 	p.log.Info("reconciled", zap.String("order_id", t.OrderID), zap.String("op", op), zap.String("gmo_status", n.Status))
 	if applied(n) {
 		return p.toPayment(n), nil
+	}
+	if inFlight(err) || api == "ChangeTran" {
+		// E82/E90: another request for this transaction is still being
+		// processed. ChangeTran is not guarded by a state change (a second
+		// one would refund again), so after any ambiguity it is only
+		// "not applied yet".
+		return p.stillInFlight(op, t.OrderID, t.AccessID, t.Amount, err)
 	}
 	return p.toPayment(n), &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: true,
 		GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
@@ -130,7 +137,7 @@ func (p *Provider) Void(ctx context.Context, ref payment.PaymentRef) (*payment.P
 		return nil, stateError(op, t.Status, "only an authorization can be voided")
 	}
 	if _, err := p.alter(ctx, op, "AlterTran", t, "VOID", 0); err != nil {
-		return p.afterAlterError(ctx, op, t, err, func(n *trade) bool { return n.Status == "VOID" })
+		return p.afterAlterError(ctx, op, "AlterTran", t, err, func(n *trade) bool { return n.Status == "VOID" })
 	}
 	pay := p.newPayment(orderID, accessID, payment.StatusCanceled, t.Amount)
 	p.log.Info("voided", zap.String("order_id", orderID))
@@ -196,7 +203,7 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (*paym
 	if want != 0 && want < t.Amount {
 		remaining := t.Amount - want
 		if _, err := p.alter(ctx, op, "ChangeTran", t, "CAPTURE", remaining); err != nil {
-			return p.afterAlterError(ctx, op, t, err, func(n *trade) bool {
+			return p.afterAlterError(ctx, op, "ChangeTran", t, err, func(n *trade) bool {
 				return n.Amount == remaining && (n.Status == "CAPTURE" || n.Status == "SALES")
 			})
 		}
@@ -216,7 +223,7 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (*paym
 			_, err = p.alter(ctx, op, "AlterTran", t, job, 0)
 		}
 		if err != nil {
-			return p.afterAlterError(ctx, op, t, err, func(n *trade) bool {
+			return p.afterAlterError(ctx, op, "AlterTran", t, err, func(n *trade) bool {
 				return n.Status == "VOID" || n.Status == "RETURN" || n.Status == "RETURNX"
 			})
 		}
@@ -251,4 +258,26 @@ func refundJob(processDate string, now time.Time) string {
 		return "RETURN"
 	}
 	return "RETURNX"
+}
+
+// inFlight reports E82/E90: GMO is still processing another request for
+// the same transaction, so an inquiry right now may not show its effect.
+func inFlight(err error) bool {
+	for _, c := range codesOf(err) {
+		if strings.HasPrefix(c, "E82") || strings.HasPrefix(c, "E90") {
+			return true
+		}
+	}
+	return false
+}
+
+// stillInFlight reports an outcome the gateway may still be producing:
+// StatusUnknown and ErrOutcomeUnknown, to be resolved later with Inquire.
+func (p *Provider) stillInFlight(op, orderID, accessID string, amount int64, err error) (*payment.Payment, error) {
+	p.log.Warn("outcome unknown", zap.String("order_id", orderID), zap.String("op", op))
+	return p.newPayment(orderID, accessID, payment.StatusUnknown, amount), &payment.Error{
+		Provider: providerName, Op: op, Kind: payment.ErrOutcomeUnknown,
+		GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
+		Message: "the gateway may still be processing the request; resolve with Inquire later, never resend",
+	}
 }

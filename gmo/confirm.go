@@ -293,6 +293,9 @@ func (p *Provider) afterExecError(ctx context.Context, op, orderID, accessID str
 		if executed(t.Status) {
 			return p.toPayment(t), nil
 		}
+		if inFlight(err) {
+			return p.stillInFlight(op, orderID, accessID, e.amount, err)
+		}
 		// Not executed (UNPROCESSED / AUTHENTICATED). GMO executes an
 		// AccessID at most once, so confirming again cannot charge twice.
 		pay = p.toPayment(t)

@@ -118,7 +118,12 @@
 // or E82/E90/E91/42C, the adapter asks SearchTrade and returns the
 // gateway's truth: the new state when the call took effect, or an
 // ErrUnavailable error with RetrySafe set (and the unchanged payment) when
-// it did not. If SearchTrade fails as well, the result is StatusUnknown with
+// it did not and a repeat is guarded by GMO (an AccessID executes once;
+// SALES, VOID, RETURN need the previous state). Two cases stay
+// StatusUnknown with payment.ErrOutcomeUnknown even when SearchTrade shows
+// no change yet: E82/E90 (GMO is still processing another request for the
+// transaction) and ChangeTran (a partial refund that a repeat would apply
+// twice). If SearchTrade fails as well, the result is StatusUnknown with
 // payment.ErrOutcomeUnknown, also matching ctx.Err() when the context ended;
 // resolve it later with Inquire. GMO executes an AccessID at most once, so
 // confirming an executed order again only reports the existing state.

@@ -25,6 +25,7 @@ type outcome int
 const (
 	applied    outcome = iota + 1 // the gateway processed it: success reported
 	notApplied                    // it did not: ErrUnavailable, retry-safe, then a retry works
+	inFlight                      // it may still be processing: StatusUnknown + ErrOutcomeUnknown
 )
 
 func TestReconcileExecTran(t *testing.T) {
@@ -43,6 +44,8 @@ func TestReconcileExecTran(t *testing.T) {
 		{"42C after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "42C010000"}, applied},
 		{"E82 after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "E82010001"}, applied},
 		{"E91 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E91019999"}, notApplied},
+		{"E90 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E90010001"}, inFlight},
+		{"E82 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E82010001"}, inFlight},
 		{"42C without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "42C010000"}, notApplied},
 	}
 	for _, tt := range tests {
@@ -60,6 +63,17 @@ func TestReconcileExecTran(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, payment.StatusCaptured, got.Status)
 				assert.True(t, got.Captured.Equal(jpy(1000)))
+				assert.Equal(t, 1, e.ledger(t, p.OrderID).Charges)
+			case inFlight:
+				assert.ErrorIs(t, err, payment.ErrOutcomeUnknown)
+				require.NotNil(t, got)
+				assert.Equal(t, payment.StatusUnknown, got.Status)
+				inq, err := e.p.Inquire(ctx, p.Ref)
+				require.NoError(t, err)
+				assert.Equal(t, payment.StatusPending, inq.Status)
+				got, err = e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, gmotest.CardApprove)})
+				require.NoError(t, err)
+				assert.Equal(t, payment.StatusCaptured, got.Status)
 				assert.Equal(t, 1, e.ledger(t, p.OrderID).Charges)
 			case notApplied:
 				require.Error(t, err)
@@ -196,7 +210,8 @@ func TestReconcileAlter(t *testing.T) {
 		{"cut after processing", gmotest.Fault{Kind: gmotest.FaultDropAfterProcess}, applied},
 		{"500 after processing", gmotest.Fault{Kind: gmotest.FaultServerErrorAfterProcess}, applied},
 		{"E91 after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "E91019999"}, applied},
-		{"E90 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E90010001"}, notApplied},
+		{"E90 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E90010001"}, inFlight},
+		{"E91 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E91019999"}, notApplied},
 		{"cut before processing", gmotest.Fault{Kind: gmotest.FaultDropBeforeProcess}, notApplied},
 	}
 	type op struct {
@@ -249,7 +264,22 @@ func TestReconcileAlter(t *testing.T) {
 				calls := e.sim.Calls(o.api)
 				got, err := o.call(e, p.Ref)
 				assert.Equal(t, calls+1, e.sim.Calls(o.api), "never resent")
-				if f.want == notApplied {
+				want := f.want
+				if want == notApplied && o.api == "ChangeTran" {
+					// ChangeTran is not guarded by a state change: an
+					// unapplied one is only "not applied yet".
+					want = inFlight
+				}
+				if want == inFlight {
+					assert.ErrorIs(t, err, payment.ErrOutcomeUnknown)
+					require.NotNil(t, got)
+					assert.Equal(t, payment.StatusUnknown, got.Status)
+					inq, ierr := e.p.Inquire(ctx, p.Ref)
+					require.NoError(t, ierr)
+					assert.NotEqual(t, o.status, inq.Status, "nothing happened yet")
+					got, err = o.call(e, p.Ref)
+				}
+				if want == notApplied {
 					require.Error(t, err)
 					assert.ErrorIs(t, err, payment.ErrUnavailable)
 					var pe *payment.Error
