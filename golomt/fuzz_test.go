@@ -152,3 +152,27 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRef: any accepted ref prints back to itself.
+func FuzzParseRef(f *testing.F) {
+	f.Add("golomt:invoice:ORDER1:d7fb2858-df36-469e-b40d-2815fe9215cf:1500.00:1763802000")
+	f.Add("golomt:pay:P1::1.00:0")
+	f.Add("golomt:invoice:A1::1500:0:")
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := parseRef("x", payment.PaymentRef(s))
+		if err != nil {
+			if payment.KindOf(err) != payment.ErrInvalidRequest {
+				t.Fatalf("kind %v", payment.KindOf(err))
+			}
+			return
+		}
+		if r.String() != s {
+			t.Fatalf("ref %q prints as %q", s, r.String())
+		}
+		if r.amount != "" {
+			if _, err := payment.ParseMoney(r.amount, "MNT"); err != nil {
+				t.Fatalf("accepted amount %q: %v", r.amount, err)
+			}
+		}
+	})
+}

@@ -85,7 +85,7 @@ func parseRef(op string, pr payment.PaymentRef) (ref, error) {
 		return bad("bad amount in payment ref")
 	}
 	c, err := strconv.ParseInt(parts[5], 10, 64)
-	if err != nil || c < 0 {
+	if err != nil || c < 0 || strconv.FormatInt(c, 10) != parts[5] {
 		return bad("bad time in payment ref")
 	}
 	r.created = c
