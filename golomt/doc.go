@@ -165,7 +165,10 @@
 // blindly: the adapter asks /api/inquiry whether the bank knows the
 // transactionId; if not it sends the invoice once more, if so it fails with
 // ErrOutcomeUnknown (create the payment again with a new order id; no
-// money moved). Inquiries are retried by the HTTP client; /api/pay never.
+// money moved). /api/inquiry, /api/check, /api/get/token and the settlement
+// report move nothing and are retried by the HTTP client; /api/invoice and
+// /api/confirmation are not resent by it once they may have left; /api/pay
+// is never resent at all.
 //
 // # Choices
 //
