@@ -5,7 +5,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +142,70 @@ func BenchmarkCharge(b *testing.B) {
 		b.ReportMetric(float64(ta.Nanoseconds())/float64(b.N), "adapter-ns/charge")
 		b.ReportMetric(float64(tr.Nanoseconds())/float64(b.N), "raw-ns/charge")
 		b.ReportMetric(float64(ta)/float64(tr), "adapter/raw")
+	})
+}
+
+// cannedRT answers EntryTran and ExecTran in process, so
+// BenchmarkChargeOverhead measures the client side alone: the adapter (and
+// the provider transport under it) against a bare http.Client doing the
+// same two round trips.
+type cannedRT struct{}
+
+func (cannedRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	var out string
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/EntryTran.idPass"):
+		out = "AccessID=3618be802c7ac572414274731e50cb6c&AccessPass=4099664bd4b110800e09805539d1d7b5"
+	default:
+		v, _ := url.ParseQuery(string(body))
+		order := v.Get("OrderID")
+		cs := md5hex(order + "2a99662" + "1" + "" + "6416276" + "1303011202111111111111198895" + "20130301120312" + gmotest.DefaultShopPass)
+		out = "ACS=0&OrderID=" + order + "&Forward=2a99662&Method=1&PayTimes=&Approve=6416276&TranID=1303011202111111111111198895&TranDate=20130301120312&CheckString=" + cs
+	}
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/plain;charset=Windows-31J"}},
+		Body: io.NopCloser(strings.NewReader(out)), ContentLength: int64(len(out)), Request: r}, nil
+}
+
+func BenchmarkChargeOverhead(b *testing.B) {
+	b.Run("adapter", func(b *testing.B) {
+		p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass},
+			provider.WithBaseURL("http://gmo.invalid"), provider.WithHTTPClient(&http.Client{Transport: cannedRT{}}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			pay, err := p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "o-" + strconv.Itoa(i),
+				Amount: payment.MoneyFromMinor(1000, payment.JPY), ReturnURL: "https://shop.example/return"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: "tok"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("raw", func(b *testing.B) {
+		c := &http.Client{Transport: cannedRT{}}
+		post := func(api, body string) []byte {
+			req, _ := http.NewRequest(http.MethodPost, "http://gmo.invalid/payment/"+api+".idPass", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := c.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return out
+		}
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			r := post("EntryTran", "ShopID=tshop00000001&ShopPass=shoppass1&OrderID=o-"+strconv.Itoa(i)+"&JobCd=CAPTURE&Amount=1000&TdFlag=2")
+			id, pass, _ := bytes.Cut(r, []byte("&AccessPass="))
+			post("ExecTran", string(id)+"&AccessPass="+string(pass)+"&OrderID=o-"+strconv.Itoa(i)+"&Method=1&Token=tok&RetUrl=https%3A%2F%2Fshop.example%2Freturn")
+		}
 	})
 }

@@ -200,11 +200,17 @@ func (p *Provider) call(ctx context.Context, op, api string, f *form, idem bool,
 const htmlMessage = "configuration: the endpoint answered an HTML page, not a GMO reply; check the base URL, proxy or firewall"
 
 func isHTML(resp *provider.Response) bool {
-	if ct := strings.ToLower(resp.Header.Get("Content-Type")); strings.Contains(ct, "text/html") {
+	b := bytes.TrimLeft(resp.Body, " \t\r\n\ufeff")
+	if len(b) > 0 && b[0] == '<' {
 		return true
 	}
-	b := bytes.TrimLeft(resp.Body, " \t\r\n\ufeff")
-	return len(b) > 0 && b[0] == '<'
+	ct := resp.Header.Get("Content-Type")
+	for i := 0; i+9 <= len(ct); i++ {
+		if strings.EqualFold(ct[i:i+9], "text/html") {
+			return true
+		}
+	}
+	return false
 }
 
 func kindName(err error) string {
