@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -33,9 +34,9 @@ type RouterConfig struct {
 	// Rules choose the provider for CreatePayment, in order. See [Rule].
 	Rules []Rule
 	// Failover lets CreatePayment try the next eligible provider when one
-	// fails with an error proving the call may be repeated elsewhere: kind
-	// ErrUnavailable with RetrySafe set, no Payment returned, the context
-	// still alive. Nothing but CreatePayment ever fails over.
+	// fails with an error proving its request never reached the gateway
+	// (see [Router.CreatePayment]). Nothing but CreatePayment ever fails
+	// over.
 	Failover bool
 	// Logger receives one Warn entry per failover (route names and the
 	// error kind only). Nil logs nothing.
@@ -363,15 +364,22 @@ func (r *Router) Eligible(req CreatePaymentRequest) []string {
 // whose provider does not accept the currency are skipped. No candidate is
 // an [ErrInvalidRequest] before any I/O.
 //
-// The first candidate is called. With RouterConfig.Failover, and only when
-// it failed with kind [ErrUnavailable], RetrySafe set, no Payment and the
-// context still alive, the next candidate is tried, and so on; the last
-// error is returned. CreatePayment moves no money (see [Provider]) and the
-// application never sees a failed candidate's registration, so that
-// registration can never be paid: at worst it expires unused at its gateway.
-// An [ErrOutcomeUnknown], a decline, any other error or any returned
-// Payment stops the search. Confirm, Capture, Refund, Void and Inquire never
-// fail over: they only ever reach the provider named in the ref.
+// The first candidate is called. With RouterConfig.Failover the next
+// candidate is tried only when the failure proves that nothing was
+// registered at the first gateway: kind [ErrUnavailable] with RetrySafe
+// set, not [ErrOutcomeUnknown], no Payment returned, the context still
+// alive, and a cause showing the request never left this process (a
+// *net.OpError from dialing or connecting through a proxy, or a
+// *net.DNSError: connection refused, no route, unknown host). RetrySafe
+// alone is not enough: the provider transport also sets it after a
+// registration request that may have reached the gateway, because
+// repeating that request at the same gateway is harmless; registering the
+// same order at a second gateway is not (the first could later notify
+// about an order the application paid elsewhere). The last error is
+// returned when every candidate failed that way. A decline, any other
+// error or any returned Payment stops the search. Confirm, Capture,
+// Refund, Void and Inquire never fail over: they only ever reach the
+// provider named in the ref.
 func (r *Router) CreatePayment(ctx context.Context, req CreatePaymentRequest) (*Payment, error) {
 	if err := req.Validate(); err != nil {
 		var pe *Error
@@ -418,14 +426,29 @@ func (r *Router) CreatePayment(ctx context.Context, req CreatePaymentRequest) (*
 	return nil, lastErr
 }
 
-// mayFailOver reports whether err proves the create call may be repeated at
-// another provider.
+// mayFailOver reports whether err proves the create request never reached
+// the gateway, so that it may be made at another provider.
 func mayFailOver(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, ErrUnavailable) {
 		return false
 	}
 	var pe *Error
-	return errors.As(err, &pe) && pe.Kind == ErrUnavailable && pe.RetrySafe
+	if !errors.As(err, &pe) || pe.Kind != ErrUnavailable || !pe.RetrySafe {
+		return false
+	}
+	return neverSent(err)
+}
+
+// neverSent reports whether err's causes show that the request never left
+// this process: the connection to the gateway (or its proxy) could not be
+// made, or its host name did not resolve.
+func neverSent(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect")
 }
 
 func kindName(err error) string {

@@ -257,9 +257,9 @@ func TestRouterConformancePaymenttest(t *testing.T) {
 	}
 }
 
-// With failover on, a CreatePayment refused by the first gateway before
-// anything was sent moves to the next one; any fault that may have reached
-// the gateway stops there, and nothing after CreatePayment fails over.
+// With failover on, no paymenttest fault moves a payment to another
+// provider: none proves the request never left, and nothing after
+// CreatePayment fails over.
 func TestRouterFailoverPaymenttest(t *testing.T) {
 	ctx := context.Background()
 	faults := []paymenttest.Fault{paymenttest.FaultRefused, paymenttest.FaultDropAfterProcess, paymenttest.FaultTimeout,
@@ -282,17 +282,18 @@ func TestRouterFailoverPaymenttest(t *testing.T) {
 
 				p, err := r.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: order, Amount: rtYen("1000"), Capture: payment.CaptureManual})
 				if op == paymenttest.OpCreate {
+					// paymenttest's FaultRefused error is retry-safe but
+					// carries no network cause proving the request never
+					// left (a real transport's has a dial *net.OpError), so
+					// no fault fails over here; TestRouterFailoverGMO and
+					// TestRouterFailoverGolomt fail over on real refused
+					// connections.
+					require.Error(t, err, "create does not fail over without proof")
 					if f == paymenttest.FaultRefused {
-						require.NoError(t, err, "a refused create fails over")
-						route, _, _ := r.SplitRef(p.Ref)
-						assert.Equal(t, "b", route)
-						assert.Equal(t, "b", p.Provider)
+						assert.ErrorIs(t, err, payment.ErrUnavailable)
 						assert.Zero(t, a.Requests(), "nothing reached a")
-						assert.Equal(t, 1, b.Requests())
-					} else {
-						require.Error(t, err, "an ambiguous create does not fail over")
-						assert.Zero(t, b.Requests(), "b never called")
 					}
+					assert.Zero(t, b.Requests(), "b never called")
 					return
 				}
 				require.NoError(t, err)
@@ -824,4 +825,234 @@ func rcGolomtHarness(t *testing.T) *conformance.Harness {
 func rcStr(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// rcClosedURL returns a loopback URL nothing listens on: every request to
+// it is refused before it is sent.
+func rcClosedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr
+}
+
+// rcGMOFaultOnce returns a gmotest fault hook that fires k once for api.
+func rcGMOFaultOnce(api string, k gmotest.FaultKind) func(string) (gmotest.Fault, bool) {
+	var mu sync.Mutex
+	armed := k != gmotest.FaultNone
+	return func(got string) (gmotest.Fault, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !armed || got != api {
+			return gmotest.Fault{}, false
+		}
+		armed = false
+		return gmotest.Fault{Kind: k, Code: "E91020001"}, true
+	}
+}
+
+// Failover over two GMO shops, with faults injected into the first one's
+// EntryTran (create) or ExecTran (confirm). The invariants, checked against
+// the simulators' ledgers: a create that moved to shop b left nothing
+// registered at shop a; a call that failed never reached b; nothing after
+// create ever reaches the other shop; one order is charged once in total.
+func TestRouterFailoverGMO(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		down      bool // shop a's endpoint refuses connections
+		create    gmotest.FaultKind
+		confirm   gmotest.FaultKind
+		wantRoute string // "" = any route the invariants allow; "-" = CreatePayment fails
+	}{
+		{name: "refused", down: true, wantRoute: "b"},
+		// An HTML page is retry-safe (nothing GMO-shaped answered) but
+		// proves nothing about a proxy in front of GMO: no failover.
+		{name: "html before processing", create: gmotest.FaultHTML, wantRoute: "-"},
+		{name: "gateway unknown after processing", create: gmotest.FaultGatewayUnknownAfterProcess, wantRoute: "-"},
+		{name: "gateway unknown", create: gmotest.FaultGatewayUnknown, wantRoute: "-"},
+		{name: "drop before processing", create: gmotest.FaultDropBeforeProcess},
+		{name: "drop after processing", create: gmotest.FaultDropAfterProcess},
+		{name: "server error", create: gmotest.FaultServerError},
+		{name: "server error after processing", create: gmotest.FaultServerErrorAfterProcess},
+		{name: "confirm dropped after processing", confirm: gmotest.FaultDropAfterProcess, wantRoute: "a"},
+		{name: "confirm gateway unknown after processing", confirm: gmotest.FaultGatewayUnknownAfterProcess, wantRoute: "a"},
+		{name: "confirm html", confirm: gmotest.FaultHTML, wantRoute: "a"},
+		{name: "confirm server error", confirm: gmotest.FaultServerError, wantRoute: "a"},
+	}
+	cfg := gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hook := rcGMOFaultOnce("EntryTran", tt.create)
+			if tt.confirm != gmotest.FaultNone {
+				hook = rcGMOFaultOnce("ExecTran", tt.confirm)
+			}
+			simA := gmotest.NewServer(gmotest.WithFaultFunc(hook))
+			t.Cleanup(simA.Close)
+			simB := gmotest.NewServer()
+			t.Cleanup(simB.Close)
+			urlA := simA.URL()
+			if tt.down {
+				urlA = rcClosedURL(t)
+			}
+			a, err := gmo.New(cfg, provider.WithBaseURL(urlA), provider.WithTimeout(2*time.Second), provider.WithMaxRetries(0))
+			require.NoError(t, err)
+			b, err := gmo.New(cfg, provider.WithBaseURL(simB.URL()), provider.WithTimeout(2*time.Second))
+			require.NoError(t, err)
+			r, err := payment.NewRouter(payment.RouterConfig{
+				Providers: map[string]payment.Provider{"a": a, "b": b},
+				Rules:     []payment.Rule{{Provider: "a"}, {Provider: "b"}},
+				Failover:  true,
+			})
+			require.NoError(t, err)
+			sims := map[string]*gmotest.Server{"a": simA, "b": simB}
+			order := conformance.RandomOrderID()
+
+			p, err := r.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: order, Amount: rtYen("1000"),
+				ReturnURL: "https://merchant.example/return"})
+			if tt.wantRoute == "-" {
+				require.Error(t, err)
+				assert.Zero(t, simB.Requests(), "a failed create never moves on after it may have been registered")
+				return
+			}
+			if err != nil {
+				assert.Zero(t, simB.Requests(), "a failed create did not fail over")
+				assert.Empty(t, tt.wantRoute, "create failed: %v", err)
+				return
+			}
+			route, _, err := r.SplitRef(p.Ref)
+			require.NoError(t, err)
+			if tt.wantRoute != "" {
+				assert.Equal(t, tt.wantRoute, route)
+			}
+			other := map[string]string{"a": "b", "b": "a"}[route]
+			if route == "b" {
+				_, registered := simA.Ledger(order)
+				assert.False(t, registered, "failed over although shop a registered the order")
+			} else {
+				assert.Zero(t, simB.Requests(), "shop b called although shop a took the order")
+			}
+			otherRequests := sims[other].Requests()
+
+			tok, err := sims[route].IssueToken(gmotest.CardApprove, "203012", "123", "TARO YAMADA")
+			require.NoError(t, err)
+			p, err = r.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}})
+			if tt.confirm == gmotest.FaultNone {
+				require.NoError(t, err)
+				assert.Equal(t, payment.StatusCaptured, p.Status)
+			}
+			if err == nil {
+				gotRoute, _, err := r.SplitRef(p.Ref)
+				require.NoError(t, err)
+				assert.Equal(t, route, gotRoute)
+			}
+			assert.Equal(t, otherRequests, sims[other].Requests(), "nothing after create reaches the other shop")
+			charges := 0
+			for _, s := range sims {
+				if l, ok := s.Ledger(order); ok {
+					charges += l.Charges
+				}
+			}
+			assert.LessOrEqual(t, charges, 1, "one order, at most one charge")
+			if tt.confirm == gmotest.FaultNone {
+				assert.Equal(t, 1, charges)
+			}
+		})
+	}
+}
+
+// Failover over two Golomt merchants: the first refuses connections (a
+// create moves to the second) or fails its invoice request in ways that
+// may have created the invoice (no failover).
+func TestRouterFailoverGolomt(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		down      bool
+		fault     golomttest.FaultKind
+		wantRoute string // "" = any route the invariants allow
+	}{
+		{name: "refused", down: true, wantRoute: "b"},
+		{name: "drop after processing", fault: golomttest.FaultDropAfterProcess},
+		{name: "server error after processing", fault: golomttest.FaultServerErrorAfterProcess},
+		{name: "gateway unknown", fault: golomttest.FaultGatewayUnknown},
+		{name: "no fault", wantRoute: "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			newSim := func() (*golomttest.Server, payment.Provider, string) {
+				clock := golomttest.NewClock(time.Now().UTC().Truncate(time.Second))
+				sim := golomttest.NewServer(golomttest.WithClock(clock))
+				t.Cleanup(sim.Close)
+				return sim, nil, sim.URL()
+			}
+			simA, _, urlA := newSim()
+			simB, _, urlB := newSim()
+			if tt.down {
+				urlA = rcClosedURL(t)
+			}
+			if tt.fault != golomttest.FaultNone {
+				simA.InjectFault(golomttest.APIInvoice, golomttest.Fault{Kind: tt.fault})
+			}
+			open := func(sim *golomttest.Server, u string) payment.Provider {
+				p, err := golomt.New(golomt.Config{
+					BearerToken: payment.Secret(sim.BearerToken()),
+					ChecksumKey: payment.Secret(sim.Secret()),
+					MerchantID:  sim.MerchantID(),
+				}, provider.WithBaseURL(u), provider.WithTimeout(2*time.Second), provider.WithMaxRetries(0))
+				require.NoError(t, err)
+				return p
+			}
+			r, err := payment.NewRouter(payment.RouterConfig{
+				Providers: map[string]payment.Provider{"a": open(simA, urlA), "b": open(simB, urlB)},
+				Rules:     []payment.Rule{{Provider: "a", Currencies: []payment.Currency{payment.MNT}}, {Provider: "b"}},
+				Failover:  true,
+			})
+			require.NoError(t, err)
+			sims := map[string]*golomttest.Server{"a": simA, "b": simB}
+			order := rcGolomtOrderID()
+
+			p, err := r.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: order, Amount: payment.MustParseMoney("1000", "MNT"),
+				ReturnURL: "https://merchant.example/return"})
+			if err != nil {
+				assert.Zero(t, simB.Requests(), "a failed create did not fail over")
+				assert.Empty(t, tt.wantRoute, "create failed: %v", err)
+				return
+			}
+			route, _, err := r.SplitRef(p.Ref)
+			require.NoError(t, err)
+			if tt.wantRoute != "" {
+				assert.Equal(t, tt.wantRoute, route)
+			}
+			other := map[string]string{"a": "b", "b": "a"}[route]
+			if route == "b" {
+				_, registered := simA.Ledger(order)
+				assert.False(t, registered, "failed over although merchant a created the invoice")
+			} else {
+				assert.Zero(t, simB.Requests(), "merchant b called although merchant a took the order")
+			}
+			otherRequests := sims[other].Requests()
+
+			// The customer pays on the chosen bank's page; the router
+			// confirms there and only there.
+			require.NotNil(t, p.NextAction)
+			back, err := sims[route].PayInvoice(ctx, p.NextAction.URL, golomttest.CardApproved)
+			require.NoError(t, err)
+			ret, err := payment.ReturnFromRequest(back)
+			require.NoError(t, err)
+			p, err = r.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Return: ret})
+			require.NoError(t, err)
+			assert.Equal(t, payment.StatusCaptured, p.Status)
+			assert.Equal(t, otherRequests, sims[other].Requests(), "nothing after create reaches the other bank")
+			charges := 0
+			for _, s := range sims {
+				if l, ok := s.Ledger(order); ok {
+					charges += l.Charges
+				}
+			}
+			assert.Equal(t, 1, charges, "one order, one charge")
+		})
+	}
 }

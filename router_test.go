@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/kessai/payment"
@@ -161,8 +163,11 @@ func (f rtFullFake) Inquire(ctx context.Context, ref payment.PaymentRef) (*payme
 	return f.op("inquire", ref, payment.StatusPending)
 }
 
+// rtRetrySafe is the transport's error for a request that never left: a
+// refused connection.
 func rtRetrySafe(name string) error {
-	return &payment.Error{Provider: name, Op: "create", Kind: payment.ErrUnavailable, RetrySafe: true, Message: "connection refused"}
+	return &payment.Error{Provider: name, Op: "create", Kind: payment.ErrUnavailable, RetrySafe: true, Message: "request not sent",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
 }
 
 func rtYen(s string) payment.Money { return payment.MustParseMoney(s, "JPY") }
@@ -487,6 +492,15 @@ func TestRouterFailover(t *testing.T) {
 	}{
 		{"retry-safe unavailable fails over", true, rtRetrySafe("gmo"), false, ctx, "fallback"},
 		{"failover off", false, rtRetrySafe("gmo"), false, ctx, ""},
+		{"DNS failure fails over", true, &payment.Error{Kind: payment.ErrUnavailable, RetrySafe: true,
+			Err: &net.DNSError{Err: "no such host", Name: "pt01.mul-pay.jp", IsNotFound: true}}, false, ctx, "fallback"},
+		{"proxy refused fails over", true, &payment.Error{Kind: payment.ErrUnavailable, RetrySafe: true,
+			Err: &net.OpError{Op: "proxyconnect", Net: "tcp", Err: syscall.ECONNREFUSED}}, false, ctx, "fallback"},
+		{"retry-safe but may have been sent", true, &payment.Error{Kind: payment.ErrUnavailable, RetrySafe: true,
+			Message: "request may have been sent", Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}, false, ctx, ""},
+		{"retry-safe without a cause", true, &payment.Error{Kind: payment.ErrUnavailable, RetrySafe: true}, false, ctx, ""},
+		{"dial error but not retry-safe", true, &payment.Error{Kind: payment.ErrUnavailable,
+			Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, false, ctx, ""},
 		{"unavailable, not retry-safe", true, &payment.Error{Kind: payment.ErrUnavailable}, false, ctx, ""},
 		{"outcome unknown", true, &payment.Error{Kind: payment.ErrOutcomeUnknown, RetrySafe: true}, false, ctx, ""},
 		{"unavailable wrapping outcome unknown", true,
