@@ -47,7 +47,10 @@ func WithHTTPClient(c *http.Client) Option { return func(o *Options) { o.HTTPCli
 // a proxy).
 func WithBaseURL(u string) Option { return func(o *Options) { o.BaseURL = u } }
 
-// WithTimeout sets the per-request timeout.
+// WithTimeout sets the timeout of each HTTP attempt, from sending the
+// request to reading the last byte of the answer. Retries (see
+// [NewHTTPClient]) get a fresh timeout; the caller's context bounds the
+// whole call.
 func WithTimeout(d time.Duration) Option { return func(o *Options) { o.Timeout = d } }
 
 // WithClock replaces the clock (for tests).
