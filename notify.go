@@ -72,7 +72,9 @@ func WithNotificationErrorFunc(f func(ctx context.Context, err error)) Notificat
 //
 // The last row, and a notification p returns with Verified false, are
 // answered as failures so that the gateway retries later: handle only ever
-// sees notifications whose content was authenticated. A provider that
+// sees notifications whose content was authenticated. When p returns a
+// Notification along with such an error (GMO does once it has read the
+// body), its Retry reply is written instead of the 503. A provider that
 // leaves Retry unset gets 500 rather than an empty 200, which a gateway
 // would take for an acknowledgement. A panic in handle is not recovered:
 // net/http drops the connection, which gateways treat as a failure to
@@ -137,7 +139,15 @@ func (h *notificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 
 	n, err := h.p.HandleNotification(ctx, r2)
 	if err != nil {
-		h.fail(ctx, w, statusForNotificationError(err), err)
+		code := statusForNotificationError(err)
+		if code == http.StatusServiceUnavailable && n != nil {
+			// The provider read the body and knows the gateway's retry
+			// answer (GMO's "1").
+			h.report(ctx, err)
+			retryReply(n.Retry).Write(w)
+			return
+		}
+		h.fail(ctx, w, code, err)
 		return
 	}
 	if n == nil {

@@ -1,6 +1,7 @@
 package payment_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,9 +10,16 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kessai/payment"
+	"github.com/kessai/payment/gmo"
+	"github.com/kessai/payment/gmo/gmotest"
+	"github.com/kessai/payment/golomt"
+	"github.com/kessai/payment/golomt/golomttest"
+	"github.com/kessai/payment/provider"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -90,6 +98,16 @@ func TestNotificationHandler(t *testing.T) {
 			notify: func(*http.Request) (*payment.Notification, error) {
 				return nil, &payment.Error{Provider: "gmo", Op: "notification", Kind: payment.ErrUnavailable, RetrySafe: true}
 			}, wantCode: 503, wantBody: "Service Unavailable\n", wantKind: payment.ErrUnavailable, wantCalled: true},
+		{name: "verification failed, provider knows the retry reply", body: good,
+			notify: func(r *http.Request) (*payment.Notification, error) {
+				n, _ := rtFormNotification("gmo", r)
+				return n, &payment.Error{Provider: "gmo", Op: "notification", Kind: payment.ErrOutcomeUnknown}
+			}, wantCode: 200, wantBody: "1", wantKind: payment.ErrOutcomeUnknown, wantCalled: true},
+		{name: "forged, provider returns a notification too", body: good,
+			notify: func(r *http.Request) (*payment.Notification, error) {
+				n, _ := rtFormNotification("gmo", r)
+				return n, &payment.Error{Provider: "gmo", Op: "notification", Kind: payment.ErrInvalidSignature}
+			}, wantCode: 403, wantBody: "Forbidden\n", wantKind: payment.ErrInvalidSignature, wantCalled: true},
 		{name: "unknown payment", body: good,
 			notify: func(*http.Request) (*payment.Notification, error) {
 				return nil, &payment.Error{Provider: "gmo", Op: "notification", Kind: payment.ErrNotFound}
@@ -255,4 +273,169 @@ func TestRouterNotificationHandlers(t *testing.T) {
 		})
 	}
 	assert.Empty(t, quiet.Calls())
+}
+
+// nhGateways is one router over the GMO and Golomt adapters and their
+// simulators, each with one paid order, served by NotificationHandler at
+// "POST /notify/{provider}".
+type nhGateways struct {
+	srv         *httptest.Server
+	rec         *nhRecorder
+	gmoSim      *gmotest.Server
+	golomtSim   *golomttest.Server
+	gmoOrder    string
+	golomtOrder string
+	gmoFault    *atomic.Bool // SearchTrade answers HTTP 503 while set
+}
+
+func newNHGateways(t *testing.T) *nhGateways {
+	t.Helper()
+	ctx := context.Background()
+	g := &nhGateways{rec: &nhRecorder{}, gmoFault: &atomic.Bool{}}
+	g.gmoSim = gmotest.NewServer(gmotest.WithFaultFunc(func(api string) (gmotest.Fault, bool) {
+		if api == "SearchTrade" && g.gmoFault.Load() {
+			return gmotest.Fault{Kind: gmotest.FaultServerError}, true
+		}
+		return gmotest.Fault{}, false
+	}))
+	t.Cleanup(g.gmoSim.Close)
+	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass},
+		provider.WithBaseURL(g.gmoSim.URL()), provider.WithTimeout(2*time.Second), provider.WithMaxRetries(0))
+	require.NoError(t, err)
+	g.golomtSim = golomttest.NewServer()
+	t.Cleanup(g.golomtSim.Close)
+	lp, err := golomt.New(golomt.Config{
+		BearerToken: payment.Secret(g.golomtSim.BearerToken()),
+		ChecksumKey: payment.Secret(g.golomtSim.Secret()),
+		MerchantID:  g.golomtSim.MerchantID(),
+	}, provider.WithBaseURL(g.golomtSim.URL()), provider.WithTimeout(2*time.Second))
+	require.NoError(t, err)
+	r, err := payment.NewRouter(payment.RouterConfig{
+		Providers: map[string]payment.Provider{"gmo": gp, "golomt": lp},
+		Rules: []payment.Rule{
+			{Provider: "gmo", Currencies: []payment.Currency{payment.JPY}},
+			{Provider: "golomt", Currencies: []payment.Currency{payment.MNT}},
+		},
+	})
+	require.NoError(t, err)
+
+	// A paid GMO order.
+	g.gmoOrder = "nh-gmo-1"
+	p, err := r.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: g.gmoOrder, Amount: rtYen("1000"), ReturnURL: "https://merchant.example/return"})
+	require.NoError(t, err)
+	tok, err := g.gmoSim.IssueToken(gmotest.CardApprove, "203012", "123", "TARO YAMADA")
+	require.NoError(t, err)
+	p, err = r.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}})
+	require.NoError(t, err)
+	require.Equal(t, payment.StatusCaptured, p.Status)
+
+	// A paid Golomt order.
+	g.golomtOrder = "NHGOLOMT1"
+	p, err = r.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: g.golomtOrder, Amount: payment.MustParseMoney("1000", "MNT"), ReturnURL: "https://merchant.example/return"})
+	require.NoError(t, err)
+	back, err := g.golomtSim.PayInvoice(ctx, p.NextAction.URL, golomttest.CardApproved)
+	require.NoError(t, err)
+	ret, err := payment.ReturnFromRequest(back)
+	require.NoError(t, err)
+	p, err = r.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Return: ret})
+	require.NoError(t, err)
+	require.Equal(t, payment.StatusCaptured, p.Status)
+
+	mux := http.NewServeMux()
+	mux.Handle("POST /notify/{provider}", payment.NotificationHandler(r, g.rec.handle, payment.WithNotificationErrorFunc(g.rec.onError)))
+	g.srv = httptest.NewServer(mux)
+	t.Cleanup(g.srv.Close)
+	return g
+}
+
+// nhBodyOf reads a simulator's notification request: its body and headers.
+func nhBodyOf(t *testing.T, next func() (*http.Request, error)) ([]byte, http.Header) {
+	t.Helper()
+	req, err := next()
+	require.NoError(t, err)
+	b, err := io.ReadAll(req.Body)
+	require.NoError(t, err)
+	return b, req.Header
+}
+
+// The adapters' own acknowledgements reach the gateways through the
+// router and the handler: GMO "0" / "1", Golomt 200 / 500; forged,
+// malformed, oversized and misrouted notifications never reach the app.
+func TestNotificationHandlerGateways(t *testing.T) {
+	g := newNHGateways(t)
+	gmoBody, gmoHeader := nhBodyOf(t, func() (*http.Request, error) { return g.gmoSim.NextNotification(g.gmoOrder) })
+	pingBody, _ := nhBodyOf(t, g.gmoSim.PingNotification)
+	golomtBody, golomtHeader := nhBodyOf(t, func() (*http.Request, error) { return g.golomtSim.NextNotification(g.golomtOrder) })
+
+	gmoForm, err := url.ParseQuery(string(gmoBody))
+	require.NoError(t, err)
+	gmoForm.Set("Amount", "1001")
+	gmoForged := []byte(gmoForm.Encode())
+	golomtForgedAmount := bytes.Replace(golomtBody, []byte(`"1000.00"`), []byte(`"1.00"`), 1)
+	require.NotEqual(t, golomtBody, golomtForgedAmount, "precondition: the push carries the amount")
+
+	tests := []struct {
+		name     string
+		path     string
+		body     []byte
+		header   http.Header
+		appErr   error
+		gmoFault bool
+		wantCode int
+		wantBody string // "" = not checked
+		wantApp  string // route of the app's notification; "" = app not called
+	}{
+		{name: "GMO delivered", path: "/notify/gmo", body: gmoBody, header: gmoHeader, wantCode: 200, wantBody: "0", wantApp: "gmo"},
+		{name: "GMO app fails", path: "/notify/gmo", body: gmoBody, header: gmoHeader, appErr: errors.New("db down"), wantCode: 200, wantBody: "1", wantApp: "gmo"},
+		{name: "GMO ping", path: "/notify/gmo", body: pingBody, header: gmoHeader, appErr: errors.New("db down"), wantCode: 200, wantBody: "0"},
+		{name: "GMO forged amount", path: "/notify/gmo", body: gmoForged, header: gmoHeader, wantCode: 403},
+		{name: "GMO malformed", path: "/notify/gmo", body: []byte("OrderID=%zz&Status=\x82&Amount=%82%"), header: gmoHeader, wantCode: 400},
+		{name: "GMO oversized", path: "/notify/gmo", body: append(append([]byte{}, gmoBody...), bytes.Repeat([]byte("&x=y"), 20<<10)...), header: gmoHeader, wantCode: 413},
+		{name: "GMO inquiry unavailable", path: "/notify/gmo", body: gmoBody, header: gmoHeader, gmoFault: true, wantCode: 200, wantBody: "1"},
+		{name: "GMO body on the Golomt path", path: "/notify/golomt", body: gmoBody, header: gmoHeader, wantCode: 400},
+		{name: "GMO body on an unknown path", path: "/notify/paypal", body: gmoBody, header: gmoHeader, wantCode: 400},
+		{name: "Golomt delivered", path: "/notify/golomt", body: golomtBody, header: golomtHeader, wantCode: 200, wantBody: "OK", wantApp: "golomt"},
+		{name: "Golomt app fails", path: "/notify/golomt", body: golomtBody, header: golomtHeader, appErr: errors.New("db down"), wantCode: 500, wantBody: "retry", wantApp: "golomt"},
+		{name: "Golomt forged amount", path: "/notify/golomt", body: golomtForgedAmount, header: golomtHeader, wantCode: 403},
+		{name: "Golomt malformed", path: "/notify/golomt", body: golomtBody[:len(golomtBody)/2], header: golomtHeader, wantCode: 400},
+		{name: "Golomt body on the GMO path", path: "/notify/gmo", body: golomtBody, header: golomtHeader, wantCode: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g.rec.mu.Lock()
+			g.rec.got, g.rec.errs, g.rec.appErr = nil, nil, tt.appErr
+			g.rec.mu.Unlock()
+			g.gmoFault.Store(tt.gmoFault)
+			defer g.gmoFault.Store(false)
+
+			req, err := http.NewRequest(http.MethodPost, g.srv.URL+tt.path, bytes.NewReader(tt.body))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", tt.header.Get("Content-Type"))
+			resp, err := g.srv.Client().Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			got, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+
+			assert.Equal(t, tt.wantCode, resp.StatusCode, "status (body %q)", got)
+			if tt.wantBody != "" {
+				assert.Equal(t, tt.wantBody, string(got))
+			}
+			g.rec.mu.Lock()
+			defer g.rec.mu.Unlock()
+			if tt.wantApp == "" {
+				assert.Empty(t, g.rec.got, "app not called")
+				if tt.name != "GMO ping" {
+					assert.NotEmpty(t, g.rec.errs, "the refusal is reported")
+				}
+				return
+			}
+			require.Len(t, g.rec.got, 1)
+			n := g.rec.got[0]
+			assert.True(t, n.Verified)
+			assert.Equal(t, payment.StatusCaptured, n.Status)
+			require.NotNil(t, n.Payment)
+			assert.True(t, strings.HasPrefix(string(n.Payment.Ref), tt.wantApp+":"), "router ref %q", n.Payment.Ref)
+		})
+	}
 }
