@@ -79,7 +79,16 @@ func WithNotificationErrorFunc(f func(ctx context.Context, err error)) Notificat
 // would take for an acknowledgement. A panic in handle is not recovered:
 // net/http drops the connection, which gateways treat as a failure to
 // retry.
+//
+// NotificationHandler panics when p or handle is nil, as [http.Handle] does
+// for a nil handler: that is a programming error, not a request to refuse.
 func NotificationHandler(p Provider, handle NotifyFunc, opts ...NotificationOption) http.Handler {
+	if p == nil {
+		panic("payment: NotificationHandler with a nil Provider")
+	}
+	if handle == nil {
+		panic("payment: NotificationHandler with a nil NotifyFunc")
+	}
 	cfg := notifyConfig{maxBody: MaxNotificationBody}
 	for _, o := range opts {
 		if o != nil {

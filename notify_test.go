@@ -187,6 +187,14 @@ func TestNotificationHandler(t *testing.T) {
 	}
 }
 
+func TestNotificationHandlerNilArguments(t *testing.T) {
+	handle := func(context.Context, *payment.Notification) error { return nil }
+	assert.PanicsWithValue(t, "payment: NotificationHandler with a nil Provider", func() { payment.NotificationHandler(nil, handle) })
+	assert.PanicsWithValue(t, "payment: NotificationHandler with a nil NotifyFunc", func() {
+		payment.NotificationHandler(newRTFake("gmo", payment.JPY), nil)
+	})
+}
+
 func TestNotificationHandlerDefaults(t *testing.T) {
 	// No options: nil option ignored, default limit 64 KiB.
 	f := newRTFake("gmo", payment.JPY)
