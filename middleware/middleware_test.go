@@ -408,3 +408,30 @@ func TestConcurrent(t *testing.T) {
 	assert.Equal(t, 20, logs.Len())
 	assert.Len(t, o.results, 20)
 }
+
+func TestLogLevels(t *testing.T) {
+	tests := []struct {
+		name    string
+		enabled zapcore.Level
+		err     error
+		entries int
+	}{
+		{"success at info", zapcore.InfoLevel, nil, 1},
+		{"success below warn", zapcore.WarnLevel, nil, 0},
+		{"decline at warn", zapcore.WarnLevel, &payment.Error{Kind: payment.ErrDeclined}, 1},
+		{"decline below error", zapcore.ErrorLevel, &payment.Error{Kind: payment.ErrDeclined}, 0},
+		{"unknown at error", zapcore.ErrorLevel, &payment.Error{Kind: payment.ErrOutcomeUnknown}, 1},
+		{"unknown with logging off", zapcore.FatalLevel, &payment.Error{Kind: payment.ErrOutcomeUnknown}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(tt.enabled)
+			f := &fake{err: tt.err}
+			p := middleware.Log(f, zap.New(core))
+			_, err := p.Capture(context.Background(), payment.CaptureRequest{Ref: "fake:o1"})
+			sameErr(t, tt.err, err, "Capture")
+			assert.Len(t, f.seen, 1, "the call is made")
+			assert.Equal(t, tt.entries, logs.Len())
+		})
+	}
+}
