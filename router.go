@@ -75,7 +75,7 @@ func (rl *Rule) matches(req CreatePaymentRequest) bool {
 		c := strings.ToUpper(strings.TrimSpace(req.Country))
 		found := false
 		for _, x := range rl.Countries {
-			if c != "" && strings.EqualFold(x, c) {
+			if c != "" && x == c {
 				found = true
 				break
 			}
@@ -91,7 +91,7 @@ func (rl *Rule) matches(req CreatePaymentRequest) bool {
 		}
 		found := false
 		for _, x := range rl.Methods {
-			if x == m || (x == "" && m == MethodCard) {
+			if x == m {
 				found = true
 				break
 			}
@@ -163,8 +163,9 @@ var (
 // NewRouter validates cfg and returns a Router. It fails with
 // [ErrInvalidRequest] when there is no provider, a route name is invalid, a
 // provider is nil, a rule names an unknown route, a rule lists an unknown
-// currency or a malformed country, or a rule's bounds disagree in currency
-// or order.
+// currency, a malformed country or an unknown method type, or a rule's
+// bounds disagree in currency or order. Currency and country codes are
+// matched case-insensitively.
 func NewRouter(cfg RouterConfig) (*Router, error) {
 	bad := func(field, msg string) error { return InvalidRequest("router", "new", field, msg) }
 	if len(cfg.Providers) == 0 {
@@ -199,14 +200,26 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		if _, ok := r.routes[rl.Provider]; !ok {
 			return nil, bad(field, fmt.Sprintf("unknown route %s (routes: %s)", quoteShort(rl.Provider), strings.Join(r.names, ", ")))
 		}
+		curs := make([]Currency, 0, len(rl.Currencies))
 		for _, c := range rl.Currencies {
-			if _, err := LookupCurrency(c.Code); err != nil {
+			iso, err := LookupCurrency(c.Code)
+			if err != nil {
 				return nil, bad(field, "unknown currency "+quoteShort(c.Code))
 			}
+			curs = append(curs, iso)
 		}
+		countries := make([]string, 0, len(rl.Countries))
 		for _, c := range rl.Countries {
 			if !isAlpha2(c) {
 				return nil, bad(field, "country "+quoteShort(c)+" is not ISO 3166-1 alpha-2")
+			}
+			countries = append(countries, strings.ToUpper(c))
+		}
+		for _, m := range rl.Methods {
+			switch m {
+			case MethodCard, MethodKonbini, MethodPayEasy:
+			default:
+				return nil, bad(field, "unknown method type "+quoteShort(string(m)))
 			}
 		}
 		lo, hi := rl.MinAmount, rl.MaxAmount
@@ -219,8 +232,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 				return nil, bad(field, "MinAmount is above MaxAmount")
 			}
 		}
-		rl.Currencies = append([]Currency(nil), rl.Currencies...)
-		rl.Countries = append([]string(nil), rl.Countries...)
+		rl.Currencies, rl.Countries = curs, countries
 		rl.Methods = append([]MethodType(nil), rl.Methods...)
 		r.rules = append(r.rules, rl)
 	}

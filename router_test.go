@@ -192,6 +192,12 @@ func TestNewRouterValidation(t *testing.T) {
 			Rules: []payment.Rule{{Provider: "golomt"}}}, "Rules[0]"},
 		{"unknown currency", payment.RouterConfig{Providers: map[string]payment.Provider{"gmo": gmo},
 			Rules: []payment.Rule{{Provider: "gmo"}, {Provider: "gmo", Currencies: []payment.Currency{{Code: "XXX"}}}}}, "Rules[1]"},
+		{"lower-case codes are fine", payment.RouterConfig{Providers: map[string]payment.Provider{"gmo": gmo},
+			Rules: []payment.Rule{{Provider: "gmo", Currencies: []payment.Currency{{Code: "jpy"}}, Countries: []string{"jp"}}}}, ""},
+		{"unknown method", payment.RouterConfig{Providers: map[string]payment.Provider{"gmo": gmo},
+			Rules: []payment.Rule{{Provider: "gmo", Methods: []payment.MethodType{"paypal"}}}}, "Rules[0]"},
+		{"empty method", payment.RouterConfig{Providers: map[string]payment.Provider{"gmo": gmo},
+			Rules: []payment.Rule{{Provider: "gmo", Methods: []payment.MethodType{""}}}}, "Rules[0]"},
 		{"bad country", payment.RouterConfig{Providers: map[string]payment.Provider{"gmo": gmo},
 			Rules: []payment.Rule{{Provider: "gmo", Countries: []string{"JPN"}}}}, "Rules[0]"},
 		{"min above max", payment.RouterConfig{Providers: map[string]payment.Provider{"gmo": gmo},
@@ -244,7 +250,7 @@ func rtRouter(t *testing.T, failover bool) (*payment.Router, map[string]*rtFake)
 			{Provider: "gmo", Currencies: []payment.Currency{payment.JPY}, Methods: []payment.MethodType{payment.MethodCard}, MaxAmount: rtYen("300000")},
 			{Provider: "gmo-big", MinAmount: rtYen("300001")},
 			{Provider: "golomt", Currencies: []payment.Currency{payment.MNT}},
-			{Provider: "golomt", Currencies: []payment.Currency{payment.USD}, Countries: []string{"mn"}},
+			{Provider: "golomt", Currencies: []payment.Currency{{Code: "usd"}}, Countries: []string{"mn"}},
 			{Provider: "gmo-usd", Currencies: []payment.Currency{payment.USD}, Match: func(r payment.CreatePaymentRequest) bool {
 				return strings.HasPrefix(r.OrderID, "vip-")
 			}},
