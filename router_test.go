@@ -791,3 +791,28 @@ func TestRouterUnsupportedEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRouterRef: any ref either names a route and splits back into itself,
+// or is an ErrInvalidRequest; it never panics and never reaches a provider.
+func FuzzRouterRef(f *testing.F) {
+	for _, s := range []string{"gmo:gmo:ORDER1:ACCESS0", "golomt:x", "", ":", "gmo:", "GMO:x", "gmo", "paypal:x", "gmo:\x00", "gmo::"} {
+		f.Add(s)
+	}
+	gmo, golomt := newRTFake("gmo", payment.JPY), newRTFake("golomt", payment.MNT)
+	r, err := payment.NewRouter(payment.RouterConfig{Providers: map[string]payment.Provider{"gmo": rtFullFake{gmo}, "golomt": rtFullFake{golomt}}})
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, s string) {
+		route, inner, err := r.SplitRef(payment.PaymentRef(s))
+		if err != nil {
+			require.ErrorIs(t, err, payment.ErrInvalidRequest)
+			_, err = r.Inquire(context.Background(), payment.PaymentRef(s))
+			require.ErrorIs(t, err, payment.ErrInvalidRequest)
+			require.Empty(t, gmo.Calls())
+			require.Empty(t, golomt.Calls())
+			return
+		}
+		require.Contains(t, []string{"gmo", "golomt"}, route)
+		require.NotEmpty(t, inner)
+		require.Equal(t, payment.PaymentRef(s), payment.RouteRef(route, inner))
+	})
+}
