@@ -36,7 +36,9 @@
 // After every call it compares the answer with the simulator's ledger:
 // money held and money taken (captured minus refunded) must equal what a
 // definite answer says, and an error other than payment.ErrOutcomeUnknown
-// (or a StatusUnknown result) must mean the ledger did not move. Then every
+// (or a StatusUnknown result) must mean nothing happened: neither the money
+// nor the order's gateway state (GMO status, Golomt invoice state, their
+// counters) changed. Then every
 // payment is reconciled with Inquire (bounded, faults included) and the
 // final answer is compared with the ledger. The run fails on any
 //
@@ -47,6 +49,13 @@
 //   - unresolved: still StatusUnknown or failing after reconciliation.
 //
 // and prints a table of payments, faults injected, those four counts and
-// the wall time. Known adapter bugs would be listed in excluded, each
-// naming its bug; an exclusion is temporary and loud.
+// the wall time. TestChaosCatchesBrokenAdapters proves the checks bite:
+// deliberately broken wrappers of the gmo adapter must be caught.
+//
+// # Known bugs
+//
+// Fault combinations that fail because of a confirmed, open adapter bug are
+// listed in known_bugs_test.go, each naming its bug, and are not injected
+// unless -chaos.known-bugs is given; the run logs them as EXCLUDED. An
+// exclusion is temporary: fix the adapter, delete the entry.
 package chaos

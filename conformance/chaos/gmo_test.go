@@ -116,6 +116,18 @@ func (r *gmoRig) ledger(orderID string) func() (view, bool) {
 	}
 }
 
+// state is the order's GMO status and money counters (declines, which
+// move no money and leave the order UNPROCESSED, are left out).
+func (r *gmoRig) state(orderID string) func() string {
+	return func() string {
+		l, ok := r.sim.Ledger(orderID)
+		if !ok {
+			return "none"
+		}
+		return fmt.Sprintf("%s c%d s%d r%d v%d", l.Status, l.Charges, l.Sales, l.Refunds, l.Voids)
+	}
+}
+
 func (r *gmoRig) token(rec *record, pan string) *payment.PaymentMethod {
 	tok, err := r.sim.IssueToken(pan, gmoExpireOn, "123", gmoHolder)
 	if err != nil {
@@ -130,7 +142,7 @@ var gmoFlows = []string{"auto", "manual_capture", "void", "refund_full", "refund
 func (r *gmoRig) pay(ctx context.Context, rec *record) {
 	rec.flow = gmoFlows[rec.rng.IntN(len(gmoFlows))]
 	rec.orderID = fmt.Sprintf("chaos-%d-%d", *flagSeed%100000, rec.idx)
-	c := caller{rec: rec, ledger: r.ledger(rec.orderID), catalogue: gmoFaultNames}
+	c := caller{rec: rec, ledger: r.ledger(rec.orderID), state: r.state(rec.orderID), catalogue: gmoFaultNames, known: gmoKnown}
 	// intended refunds: amount and operations the flow asked for.
 	var refundAmount int64
 	var refundOps int

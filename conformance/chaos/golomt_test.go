@@ -107,12 +107,23 @@ func (r *golomtRig) ledger(txn string) func() (view, bool) {
 	}
 }
 
+// state is the transaction's simulator state and charge count.
+func (r *golomtRig) state(txn string) func() string {
+	return func() string {
+		l, ok := r.sim.Ledger(txn)
+		if !ok {
+			return "none"
+		}
+		return fmt.Sprintf("%s c%d", l.State, l.Charges)
+	}
+}
+
 var golomtFlows = []string{"paid", "declined", "abandoned"}
 
 func (r *golomtRig) pay(ctx context.Context, rec *record) {
 	rec.flow = golomtFlows[rec.rng.IntN(len(golomtFlows))]
 	rec.orderID = fmt.Sprintf("CH%06d%07d", *flagSeed%1000000, rec.idx)
-	c := caller{rec: rec, ledger: r.ledger(rec.orderID), catalogue: golomtFaultNames}
+	c := caller{rec: rec, ledger: r.ledger(rec.orderID), state: r.state(rec.orderID), catalogue: golomtFaultNames, known: golomtKnown}
 	defer func() {
 		if l, ok := r.sim.Ledger(rec.orderID); ok && (l.Charges > 1 || l.Refunds > 0) {
 			rec.fail(classDouble, "charges=%d refunds=%d", l.Charges, l.Refunds)
