@@ -152,7 +152,9 @@ type Router struct {
 	rules    []Rule
 	failover bool
 	log      *zap.Logger
-	union    Capabilities // computed once: providers are immutable
+	// Computed once in NewRouter: providers are immutable.
+	union Capabilities
+	caps  map[string]Capabilities // by route
 }
 
 var (
@@ -194,7 +196,11 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		r.names = append(r.names, name)
 	}
 	sort.Strings(r.names)
-	r.union = r.Capabilities()
+	r.caps = make(map[string]Capabilities, len(r.names))
+	for _, name := range r.names {
+		r.caps[name] = capabilitiesOf(r.routes[name])
+	}
+	r.union = r.unionCapabilities()
 	for i, rl := range cfg.Rules {
 		field := fmt.Sprintf("Rules[%d]", i)
 		if _, ok := r.routes[rl.Provider]; !ok {
@@ -277,16 +283,23 @@ func (r *Router) Provider(name string) (Provider, bool) {
 	return p, ok
 }
 
-// Capabilities returns the union of the providers' capabilities: a flag is
-// set when at least one provider has it, and Currencies lists every
+// Capabilities returns the union of the providers' capabilities (read once,
+// in NewRouter: providers are immutable): a flag is set when at least one
+// provider has it, and Currencies lists every
 // currency some provider accepts (sorted by code). What one particular
 // provider can do is in [Router.ProviderCapabilities]; Void and Inquiry
 // count only providers that implement [Voider] and [Inquirer].
 func (r *Router) Capabilities() Capabilities {
+	u := r.union
+	u.Currencies = append([]Currency(nil), u.Currencies...)
+	return u
+}
+
+func (r *Router) unionCapabilities() Capabilities {
 	var u Capabilities
 	seen := map[string]bool{}
 	for _, name := range r.names {
-		c := r.capabilitiesOf(name)
+		c := r.caps[name]
 		u.ManualCapture = u.ManualCapture || c.ManualCapture
 		u.PartialCapture = u.PartialCapture || c.PartialCapture
 		u.Refund = u.Refund || c.Refund
@@ -316,13 +329,14 @@ func (r *Router) Capabilities() Capabilities {
 func (r *Router) ProviderCapabilities() map[string]Capabilities {
 	out := make(map[string]Capabilities, len(r.names))
 	for _, name := range r.names {
-		out[name] = r.capabilitiesOf(name)
+		c := r.caps[name]
+		c.Currencies = append([]Currency(nil), c.Currencies...)
+		out[name] = c
 	}
 	return out
 }
 
-func (r *Router) capabilitiesOf(name string) Capabilities {
-	p := r.routes[name]
+func capabilitiesOf(p Provider) Capabilities {
 	c := p.Capabilities()
 	c.Currencies = append([]Currency(nil), c.Currencies...)
 	if _, ok := p.(Voider); !ok {
@@ -348,7 +362,7 @@ func (r *Router) Eligible(req CreatePaymentRequest) []string {
 				return
 			}
 		}
-		if !r.routes[name].Capabilities().SupportsCurrency(req.Amount.Currency()) {
+		if !r.caps[name].SupportsCurrency(req.Amount.Currency()) {
 			return
 		}
 		out = append(out, name)
@@ -653,7 +667,7 @@ func (r *Router) notifyRoute(ctx context.Context, name string, req *http.Request
 func (r *Router) NotificationHandlers(handle NotifyFunc, opts ...NotificationOption) map[string]http.Handler {
 	out := make(map[string]http.Handler)
 	for _, name := range r.names {
-		if !r.routes[name].Capabilities().Notifications {
+		if !r.caps[name].Notifications {
 			continue
 		}
 		out[name] = NotificationHandler(fixedRoute{Router: r, route: name}, handle, opts...)
