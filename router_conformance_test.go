@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -362,8 +363,19 @@ func rcRunRouted(t *testing.T, route string, newHarness func(t *testing.T) *conf
 			logger, logs := conformance.NewLogger()
 			innerLogs := h.Logs
 			h.Logs = func() string { return innerLogs() + logs() }
+			var started, finished atomic.Int64
+			obs := middleware.ObserverFunc(func(ctx context.Context, op, provider string) (context.Context, func(middleware.Result)) {
+				started.Add(1)
+				return ctx, func(r middleware.Result) {
+					finished.Add(1)
+					if r.Op != op || r.Provider != provider {
+						t.Errorf("observer: Result %s/%s for Start %s/%s", r.Op, r.Provider, op, provider)
+					}
+				}
+			})
+			t.Cleanup(func() { assert.Equal(t, started.Load(), finished.Load(), "every observed call finished once") })
 			return rcRouterHarness(t, h, route, d, n, func(p payment.Provider) payment.Provider {
-				return middleware.Log(p, logger.Named("middleware"))
+				return middleware.Observe(middleware.Log(p, logger.Named("middleware")), obs)
 			})
 		})
 	})
