@@ -1,12 +1,15 @@
 package chaos
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strconv"
 	"strings"
@@ -269,14 +272,47 @@ type target struct {
 type plan struct {
 	mu      sync.Mutex
 	targets []target
+	// lates are closed when a request marked with the "late" fault has
+	// been processed (see gate.serveLate).
+	lates []chan struct{}
 }
 
-func withPlan(ctx context.Context, ts []target) context.Context {
-	if len(ts) == 0 {
-		return ctx
-	}
-	return context.WithValue(ctx, planKey{}, &plan{targets: ts})
+func withPlan(ctx context.Context, ts []target) (context.Context, *plan) {
+	p := &plan{targets: ts}
+	return context.WithValue(ctx, planKey{}, p), p
 }
+
+// settled waits until every late request of the call was processed, so the
+// ledger read afterwards includes them.
+func (p *plan) settled() {
+	p.mu.Lock()
+	lates := p.lates
+	p.mu.Unlock()
+	for _, ch := range lates {
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+// faultLate is the one fault the gate plays itself: the request reaches the
+// gateway, which gets to it only after the client has given up and a little
+// later still (a queued request): it is applied after the adapter's own
+// inquiry saw nothing. The simulators have no such fault.
+const faultLate = "late"
+
+// lateDelay is how long after the client gave up a late request is applied.
+const lateDelay = 5 * time.Millisecond
+
+// lateRequests maps the X-Chaos-Late token of a late request to the
+// channel closed once it was applied.
+var (
+	lateRequests sync.Map
+	lateSeq      atomic.Int64
+)
+
+const lateHeader = "X-Chaos-Late"
 
 // take returns the fault for a request to api, if the plan's next target
 // names it.
@@ -298,6 +334,7 @@ func (p *plan) take(api string) (int, bool) {
 type marker struct {
 	base  http.RoundTripper
 	apiOf func(path string) string
+	late  int // catalogue index of faultLate
 }
 
 func (m *marker) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -305,6 +342,15 @@ func (m *marker) RoundTrip(r *http.Request) (*http.Response, error) {
 		if f, ok := p.take(m.apiOf(r.URL.Path)); ok {
 			r = r.Clone(r.Context())
 			r.Header.Set(faultHeader, strconv.Itoa(f))
+			if f == m.late {
+				token := strconv.FormatInt(lateSeq.Add(1), 10)
+				ch := make(chan struct{})
+				lateRequests.Store(token, ch)
+				p.mu.Lock()
+				p.lates = append(p.lates, ch)
+				p.mu.Unlock()
+				r.Header.Set(lateHeader, token)
+			}
 		}
 	}
 	return m.base.RoundTrip(r)
@@ -319,6 +365,7 @@ type gate struct {
 	mu       sync.Mutex
 	cur      *slot
 	next     http.Handler
+	late     int // catalogue index of faultLate
 	injected atomic.Int64
 }
 
@@ -334,6 +381,10 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fault = n
 		}
 	}
+	if s.fault == g.late {
+		g.serveLate(r)
+		return
+	}
 	g.mu.Lock()
 	g.cur = s
 	defer func() {
@@ -343,6 +394,30 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	g.next.ServeHTTP(w, r)
+}
+
+// serveLate plays faultLate: it keeps the request, answers nothing until
+// the client gives up, and then hands it to the simulator (lateDelay later,
+// with its own context, its answer discarded).
+func (g *gate) serveLate(r *http.Request) {
+	g.injected.Add(1)
+	body, _ := io.ReadAll(r.Body)
+	select {
+	case <-r.Context().Done():
+	case <-time.After(time.Minute):
+	}
+	token := r.Header.Get(lateHeader)
+	late := r.Clone(context.Background())
+	late.Header.Del(faultHeader)
+	late.Header.Del(lateHeader)
+	late.Body = io.NopCloser(bytes.NewReader(body))
+	go func() {
+		time.Sleep(lateDelay)
+		g.ServeHTTP(httptest.NewRecorder(), late)
+		if ch, ok := lateRequests.LoadAndDelete(token); ok {
+			close(ch.(chan struct{}))
+		}
+	}()
 }
 
 // take is called by the simulator's fault function, in the goroutine that
@@ -439,7 +514,9 @@ func labels(ts []target) string {
 func (c caller) step(ctx context.Context, op string, ts []target, call func(ctx context.Context) (*payment.Payment, error)) (*payment.Payment, error) {
 	before, _ := c.ledger()
 	stBefore := c.state()
-	p, err := call(withPlan(ctx, ts))
+	pctx, pl := withPlan(ctx, ts)
+	p, err := call(pctx)
+	pl.settled()
 	after, _ := c.ledger()
 	stAfter := c.state()
 	c.rec.logf("%s [%s] → %s | ledger %s → %s (%s → %s)", op, labels(ts), describe(p, err), before, after, stBefore, stAfter)

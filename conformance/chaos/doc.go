@@ -21,8 +21,12 @@
 // to reconcile, or a later Inquire): a delay beyond the client timeout
 // (before or after processing), a connection dropped before or after
 // processing, HTTP 5xx before or after processing, the gateway's
-// outcome-unknown answers (GMO E90/E91/42C, Golomt's 500 envelope) and HTML
-// pages (HTTP 200 and 403).
+// outcome-unknown answers (GMO E90/E91/42C, Golomt's 500 envelope), HTML
+// pages (HTTP 200 and 403), and one fault the simulators lack, played by the
+// gate in front of them: "late", a request the gateway applies only after
+// the client gave up and the adapter's own inquiry saw nothing. A call that
+// fails with a retry-safe ErrUnavailable is retried once, as an application
+// would.
 //
 // Faults are bound to one payment: the call's context carries the plan, a
 // RoundTripper marks the targeted request with a header, and a gate in

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kessai/payment"
 	"github.com/kessai/payment/gmo"
@@ -38,6 +39,7 @@ func gmoFaults() []gmotest.Fault {
 var gmoFaultNames = []string{
 	"delay_before", "delay_after", "drop_before", "drop_after", "5xx_before", "5xx_after",
 	"E90_before", "E91_before", "E91_after", "E90_after", "42C_after", "html_200", "html_403",
+	faultLate, // played by the gate, never given to the simulator
 }
 
 // GMO APIs per operation: the request each fault targets.
@@ -72,7 +74,7 @@ type gmoRig struct {
 func gmoGateway(wrap func(fullProvider) fullProvider) gateway {
 	return gateway{name: "gmo", start: func(t *testing.T) rig {
 		faults := gmoFaults()
-		g := &gate{}
+		g := &gate{late: len(faults)}
 		sim := gmotest.NewHandler(gmotest.WithFaultFunc(func(string) (gmotest.Fault, bool) {
 			if i := g.take(); i >= 0 {
 				return faults[i], true
@@ -85,7 +87,7 @@ func gmoGateway(wrap func(fullProvider) fullProvider) gateway {
 		t.Cleanup(srv.Close)
 		base := &http.Transport{MaxIdleConnsPerHost: 64}
 		t.Cleanup(base.CloseIdleConnections)
-		client := &http.Client{Transport: &marker{base: base, apiOf: func(path string) string {
+		client := &http.Client{Transport: &marker{base: base, late: g.late, apiOf: func(path string) string {
 			return strings.TrimSuffix(strings.TrimPrefix(path, "/payment/"), ".idPass")
 		}}}
 		p, err := gmo.New(gmo.Config{
@@ -182,11 +184,7 @@ func (r *gmoRig) pay(ctx context.Context, rec *record) {
 			return r.p.Confirm(ctx, payment.ConfirmRequest{Ref: rec.ref, Method: m})
 		})
 	}
-	p, err = confirm()
-	if retrySafe(err) {
-		// The adapter says nothing happened: an application retries.
-		p, err = confirm()
-	}
+	p, err = retried(confirm)
 	if rec.flow == "decline" {
 		if err == nil && p != nil && p.Status != payment.StatusUnknown {
 			rec.fail(classWrong, "declined card answered %s", describe(p, err))
@@ -221,15 +219,19 @@ func (r *gmoRig) pay(ctx context.Context, rec *record) {
 		if p.Status != payment.StatusAuthorized {
 			return
 		}
-		c.step(ctx, "capture", c.pick("capture", gmoAlter, gmoSearch), func(ctx context.Context) (*payment.Payment, error) {
-			return r.p.Capture(ctx, payment.CaptureRequest{Ref: rec.ref})
+		retried(func() (*payment.Payment, error) {
+			return c.step(ctx, "capture", c.pick("capture", gmoAlter, gmoSearch), func(ctx context.Context) (*payment.Payment, error) {
+				return r.p.Capture(ctx, payment.CaptureRequest{Ref: rec.ref})
+			})
 		})
 	case "void":
 		if p.Status != payment.StatusAuthorized {
 			return
 		}
-		c.step(ctx, "void", c.pick("void", gmoAlter, gmoSearch), func(ctx context.Context) (*payment.Payment, error) {
-			return r.p.Void(ctx, rec.ref)
+		retried(func() (*payment.Payment, error) {
+			return c.step(ctx, "void", c.pick("void", gmoAlter, gmoSearch), func(ctx context.Context) (*payment.Payment, error) {
+				return r.p.Void(ctx, rec.ref)
+			})
 		})
 	case "refund_full", "refund_partial", "refund_two_partial":
 		if p.Status != payment.StatusCaptured {
@@ -249,14 +251,29 @@ func (r *gmoRig) pay(ctx context.Context, rec *record) {
 				amt = &q
 				refundAmount += minor(q)
 			}
-			p, err = c.step(ctx, "refund", c.pick("refund", gmoRefund, gmoSearch), func(ctx context.Context) (*payment.Payment, error) {
-				return r.p.Refund(ctx, payment.RefundRequest{Ref: rec.ref, Amount: amt})
+			p, err = retried(func() (*payment.Payment, error) {
+				return c.step(ctx, "refund", c.pick("refund", gmoRefund, gmoSearch), func(ctx context.Context) (*payment.Payment, error) {
+					return r.p.Refund(ctx, payment.RefundRequest{Ref: rec.ref, Amount: amt})
+				})
 			})
 			if p, ok = c.settle(ctx, r.p, rec.ref, gmoSearch, p, err); !ok {
 				return
 			}
 		}
 	}
+}
+
+// retried runs call, and once more when it fails with a retry-safe
+// ErrUnavailable: the adapter says nothing happened, so an application
+// retries (after a short pause). The retry is the same intended operation:
+// it must not move money a second time.
+func retried(call func() (*payment.Payment, error)) (*payment.Payment, error) {
+	p, err := call()
+	if retrySafe(err) {
+		time.Sleep(30 * time.Millisecond)
+		p, err = call()
+	}
+	return p, err
 }
 
 func retrySafe(err error) bool {

@@ -34,6 +34,7 @@ func golomtFaults() []golomttest.Fault {
 
 var golomtFaultNames = []string{
 	"delay", "drop_before", "drop_after", "500_before", "503_before", "500_after", "unknown", "html_200", "html_403",
+	faultLate, // played by the gate, never given to the simulator
 }
 
 var (
@@ -52,7 +53,7 @@ type golomtRig struct {
 func golomtGateway() gateway {
 	return gateway{name: "golomt", start: func(t *testing.T) rig {
 		faults := golomtFaults()
-		g := &gate{}
+		g := &gate{late: len(faults)}
 		sim := golomttest.NewHandler(golomttest.WithFaultFunc(func(api string) golomttest.Fault {
 			if api == golomttest.APIPage {
 				// PayInvoice submits the page through the simulator's
@@ -72,7 +73,7 @@ func golomtGateway() gateway {
 		sim.SetBaseURL(srv.URL)
 		base := &http.Transport{MaxIdleConnsPerHost: 64}
 		t.Cleanup(base.CloseIdleConnections)
-		client := &http.Client{Transport: &marker{base: base, apiOf: func(path string) string {
+		client := &http.Client{Transport: &marker{base: base, late: g.late, apiOf: func(path string) string {
 			return strings.TrimPrefix(path, "/api/")
 		}}}
 		p, err := golomt.New(golomt.Config{
@@ -177,7 +178,9 @@ func (r *golomtRig) pay(ctx context.Context, rec *record) {
 		}
 		ts := pushPlan
 		before, _ := c.ledger()
-		n, err := r.p.HandleNotification(withPlan(ctx, ts), push)
+		pctx, pl := withPlan(ctx, ts)
+		n, err := r.p.HandleNotification(pctx, push)
+		pl.settled()
 		after, _ := c.ledger()
 		if err != nil || n == nil || n.Payment == nil {
 			rec.logf("push [%s] → err=%v", labels(ts), err)

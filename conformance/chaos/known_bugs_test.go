@@ -10,6 +10,7 @@ package chaos
 // delete its entry and its clause in gmoKnown / golomtKnown.
 var knownBugs = []string{
 	bugGMO3DSLostRedirect,
+	bugGMOUnchangedIsNotUnsent,
 	bugGolomtInvoiceResend,
 }
 
@@ -30,6 +31,31 @@ const (
 	bugGMO3DSLostRedirect = "gmo: 3-D Secure Confirm whose ExecTran was processed but unanswered reports ErrUnavailable/RetrySafe " +
 		"(status authenticated) though the redirect is lost and a retry fails E11010001 — flows tds_*, op confirm, faults *_after"
 
+	// bugGMOUnchangedIsNotUnsent: gmo Confirm (ExecTran, SecureTran2),
+	// Capture, Void and full Refund (AlterTran) after a failure that may
+	// have reached GMO (client timeout, dropped connection, 5xx, E91): the
+	// adapter asks SearchTrade, sees the old status, and returns
+	// ErrUnavailable, RetrySafe, "the gateway did not execute the payment
+	// (status unprocessed); confirming again is safe" / "did not apply the
+	// change (status auth); it is safe to call again". An unchanged status
+	// proves nothing while the request may still be in flight: GMO applies
+	// it moments later and the money moves (captured, authorized, voided,
+	// returned) after the adapter said nothing happened. GMO refuses a
+	// second execution of the same AccessID, so no order is charged twice,
+	// but an application that believes "nothing happened" (tell the
+	// customer the payment failed, let them pay again under a new order)
+	// charges the customer twice. Partial refunds (ChangeTran) already
+	// answer ErrOutcomeUnknown here and are not affected. Reproduced with
+	// the "late" fault (seed 20261122, n=2000: 31 payments) and without any
+	// injected fault by a client timeout shorter than the simulator's
+	// processing (-chaos.timeout=15ms with -race: void, AUTH → VOID).
+	// Fix: after a may-have-been-sent failure, an unchanged inquiry must
+	// give ErrOutcomeUnknown (RetrySafe may stay true: GMO executes an
+	// AccessID once); ErrUnavailable only when the request provably was not
+	// processed (never sent; GMO's E90010001 duplicate-while-processing).
+	bugGMOUnchangedIsNotUnsent = "gmo: after a timeout/drop/5xx, an unchanged SearchTrade is reported as ErrUnavailable \"did not execute; safe to call again\" " +
+		"though the request is still in flight and applied moments later — ops confirm, confirm-3ds, capture, void, full refund, fault late"
+
 	// bugGolomtInvoiceResend: golomt CreatePayment (sendInvoice). (1) The
 	// invoice request is still in flight at the bank when the adapter, after
 	// its own timeout, asks /api/inquiry; the bank has not created it yet
@@ -43,13 +69,24 @@ const (
 	// ErrUnavailable (RetrySafe): a retry then fails as a duplicate. The
 	// invoice exists in both cases. No money moves. Seen with seed
 	// 20261122, n=2000: 13 payments (op create, fault delay; or
-	// unknown/500_after then an inquiry fault).
+	// unknown/500_after then an inquiry fault; the "late" fault likewise).
 	bugGolomtInvoiceResend = "golomt: CreatePayment reports ErrDuplicate (resend raced the first invoice) or ErrUnavailable " +
 		"(inquiry failed after a processed 5xx) for an invoice it created — op create, fault delay, or any fault then an inquiry fault"
 )
 
-// gmoKnown excludes the combinations of bugGMO3DSLostRedirect.
+// gmoKnown excludes the combinations of bugGMO3DSLostRedirect and
+// bugGMOUnchangedIsNotUnsent.
 func gmoKnown(flow, op, after, fault string) string {
+	if fault == faultLate && after == "" {
+		switch op {
+		case "confirm", "confirm-3ds", "capture", "void":
+			return bugGMOUnchangedIsNotUnsent
+		case "refund":
+			if flow == "refund_full" {
+				return bugGMOUnchangedIsNotUnsent
+			}
+		}
+	}
 	processed := map[string]bool{"delay_after": true, "drop_after": true, "5xx_after": true,
 		"E91_after": true, "E90_after": true, "42C_after": true}
 	if (flow == "tds_pass" || flow == "tds_fail") && op == "confirm" && after == "" && processed[fault] {
@@ -60,7 +97,7 @@ func gmoKnown(flow, op, after, fault string) string {
 
 // golomtKnown excludes the combinations of bugGolomtInvoiceResend.
 func golomtKnown(_, op, after, fault string) string {
-	if op == "create" && (fault == "delay" || after != "") {
+	if op == "create" && (fault == "delay" || fault == faultLate || after != "") {
 		return bugGolomtInvoiceResend
 	}
 	return ""
