@@ -61,7 +61,7 @@ func ExampleStatus_CanBecome() {
 }
 
 func ExampleSecret() {
-	pass := payment.Secret("hunter2")
+	pass := payment.NewSecret("hunter2")
 	fmt.Printf("%v %s %+v %q\n", pass, pass, pass, pass)
 	fmt.Println(pass.Reveal())
 	// Output:

@@ -307,14 +307,14 @@ func newNHGateways(t *testing.T) *nhGateways {
 		return gmotest.Fault{}, false
 	}))
 	t.Cleanup(g.gmoSim.Close)
-	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass},
+	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass)},
 		provider.WithBaseURL(g.gmoSim.URL()), provider.WithTimeout(2*time.Second), provider.WithMaxRetries(0))
 	require.NoError(t, err)
 	g.golomtSim = golomttest.NewServer()
 	t.Cleanup(g.golomtSim.Close)
 	lp, err := golomt.New(golomt.Config{
-		BearerToken: payment.Secret(g.golomtSim.BearerToken()),
-		ChecksumKey: payment.Secret(g.golomtSim.Secret()),
+		BearerToken: payment.NewSecret(g.golomtSim.BearerToken()),
+		ChecksumKey: payment.NewSecret(g.golomtSim.Secret()),
 		MerchantID:  g.golomtSim.MerchantID(),
 	}, provider.WithBaseURL(g.golomtSim.URL()), provider.WithTimeout(2*time.Second))
 	require.NoError(t, err)
@@ -333,7 +333,7 @@ func newNHGateways(t *testing.T) *nhGateways {
 	require.NoError(t, err)
 	tok, err := g.gmoSim.IssueToken(gmotest.CardApprove, "203012", "123", "TARO YAMADA")
 	require.NoError(t, err)
-	p, err = r.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}})
+	p, err = r.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}})
 	require.NoError(t, err)
 	require.Equal(t, payment.StatusCaptured, p.Status)
 

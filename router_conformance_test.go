@@ -490,9 +490,9 @@ func rcGMOHarness(t *testing.T) *conformance.Harness {
 	t.Cleanup(base.CloseIdleConnections)
 	p, err := gmo.New(gmo.Config{
 		ShopID:       gmotest.DefaultShopID,
-		ShopPass:     gmotest.DefaultShopPass,
+		ShopPass:     payment.NewSecret(gmotest.DefaultShopPass),
 		SiteID:       gmotest.DefaultSiteID,
-		SitePass:     gmotest.DefaultSitePass,
+		SitePass:     payment.NewSecret(gmotest.DefaultSitePass),
 		TdTenantName: "決済テスト",
 	},
 		provider.WithBaseURL(sim.URL()),
@@ -529,11 +529,11 @@ func rcGMOHarness(t *testing.T) *conformance.Harness {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return &payment.PaymentMethod{CardToken: payment.Secret(tok)}
+				return &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}
 			}
 			tok := pool[pan][0]
 			pool[pan] = pool[pan][1:]
-			return &payment.PaymentMethod{CardToken: payment.Secret(tok)}
+			return &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}
 		}
 	}
 
@@ -715,8 +715,8 @@ func rcGolomtHarness(t *testing.T) *conformance.Harness {
 	t.Cleanup(sim.Close)
 	logger, logs := conformance.NewLogger()
 	p, err := golomt.New(golomt.Config{
-		BearerToken: payment.Secret(sim.BearerToken()),
-		ChecksumKey: payment.Secret(sim.Secret()),
+		BearerToken: payment.NewSecret(sim.BearerToken()),
+		ChecksumKey: payment.NewSecret(sim.Secret()),
 		MerchantID:  sim.MerchantID(),
 	}, provider.WithBaseURL(sim.URL()), provider.WithClock(clock), provider.WithLogger(logger),
 		provider.WithTimeout(5*time.Second))
@@ -809,7 +809,7 @@ func rcGolomtHarness(t *testing.T) *conformance.Harness {
 			}
 			switch f {
 			case conformance.ForgeSignature:
-				m["checksum"] = golomt.Checksum("forger-key", rcStr(m["transactionId"]), rcStr(m["errorCode"]), rcStr(m["amount"]), rcStr(m["token"]))
+				m["checksum"] = golomt.Checksum(payment.NewSecret("forger-key"), rcStr(m["transactionId"]), rcStr(m["errorCode"]), rcStr(m["amount"]), rcStr(m["token"]))
 			case conformance.ForgeAmount:
 				m["amount"] = "1.00"
 			case conformance.ForgeStatus:
@@ -894,7 +894,7 @@ func TestRouterFailoverGMO(t *testing.T) {
 		{name: "confirm html", confirm: gmotest.FaultHTML, wantRoute: "a"},
 		{name: "confirm server error", confirm: gmotest.FaultServerError, wantRoute: "a"},
 	}
-	cfg := gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass}
+	cfg := gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass)}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hook := rcGMOFaultOnce("EntryTran", tt.create)
@@ -950,7 +950,7 @@ func TestRouterFailoverGMO(t *testing.T) {
 
 			tok, err := sims[route].IssueToken(gmotest.CardApprove, "203012", "123", "TARO YAMADA")
 			require.NoError(t, err)
-			p, err = r.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}})
+			p, err = r.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}})
 			if tt.confirm == gmotest.FaultNone {
 				require.NoError(t, err)
 				assert.Equal(t, payment.StatusCaptured, p.Status)
@@ -1010,8 +1010,8 @@ func TestRouterFailoverGolomt(t *testing.T) {
 			}
 			open := func(sim *golomttest.Server, u string) payment.Provider {
 				p, err := golomt.New(golomt.Config{
-					BearerToken: payment.Secret(sim.BearerToken()),
-					ChecksumKey: payment.Secret(sim.Secret()),
+					BearerToken: payment.NewSecret(sim.BearerToken()),
+					ChecksumKey: payment.NewSecret(sim.Secret()),
 					MerchantID:  sim.MerchantID(),
 				}, provider.WithBaseURL(u), provider.WithTimeout(2*time.Second), provider.WithMaxRetries(0))
 				require.NoError(t, err)

@@ -1,6 +1,8 @@
 package payment
 
 import (
+	"bytes"
+	"encoding/gob"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,7 +14,7 @@ import (
 
 func TestSecretNeverPrints(t *testing.T) {
 	const v = "4111111111111111"
-	s := Secret(v)
+	s := NewSecret(v)
 	type holder struct {
 		Pass Secret
 		P    *Secret
@@ -31,7 +33,41 @@ func TestSecretNeverPrints(t *testing.T) {
 		assert.NotContains(t, o, "41111111")
 	}
 	assert.Equal(t, v, s.Reveal())
-	assert.Equal(t, "", Secret("").String())
+	assert.Equal(t, Redacted, NewSecret("").String())
+	assert.True(t, NewSecret("").IsZero())
+	assert.True(t, Secret{}.IsZero())
+	assert.True(t, NewSecret(v).Equal(NewSecret(v)))
+	assert.False(t, NewSecret(v).Equal(NewSecret("x")))
+}
+
+func TestSecretUnexportedAndGob(t *testing.T) {
+	const v = "hunter2-4111111111111111"
+	s := NewSecret(v)
+	type inner struct {
+		pass Secret
+		ptr  *Secret
+	}
+	in := inner{pass: s, ptr: &s}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X"} {
+		for _, o := range []string{fmt.Sprintf(f, in), fmt.Sprintf(f, &in), fmt.Sprintf(f, []inner{in})} {
+			assert.NotContains(t, o, "hunter2", f)
+			assert.NotContains(t, o, fmt.Sprintf("%x", "hunter2"), f)
+			assert.NotContains(t, o, fmt.Sprintf("%X", "hunter2"), f)
+		}
+	}
+	var buf bytes.Buffer
+	require.NoError(t, gob.NewEncoder(&buf).Encode(struct{ Pass Secret }{s}))
+	assert.NotContains(t, buf.String(), "hunter2", "gob")
+	var back struct{ Pass Secret }
+	assert.Error(t, gob.NewDecoder(&buf).Decode(&back), "a Secret is never decoded from gob")
+
+	var u struct{ Pass Secret }
+	require.NoError(t, json.Unmarshal([]byte(`{"Pass":"from-config"}`), &u))
+	assert.Equal(t, "from-config", u.Pass.Reveal())
+	js, err := json.Marshal(map[Secret]int{s: 1})
+	if err == nil {
+		assert.NotContains(t, string(js), "hunter2", "json map key")
+	}
 }
 
 func TestMaskPAN(t *testing.T) {

@@ -22,7 +22,7 @@ func ExampleRun() {
 	_ = func(t *testing.T) {
 		conformance.Run(t, func(t *testing.T) *conformance.Harness {
 			logger, logs := conformance.NewLogger()
-			sim, err := paymenttest.New(paymenttest.Config{NotificationKey: "k"}, provider.WithLogger(logger))
+			sim, err := paymenttest.New(paymenttest.Config{NotificationKey: payment.NewSecret("k")}, provider.WithLogger(logger))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func ExampleNewLogger() {
 	logger, logs := conformance.NewLogger()
 	// Give logger to the provider with provider.WithLogger, and logs to
 	// Harness.Logs; the suite searches it for Harness.Secrets.
-	logger.Named("gmo").Debug("entry", zap.String("order_id", "order-1"), zap.Stringer("shop_pass", payment.Secret("s3cr3t")))
+	logger.Named("gmo").Debug("entry", zap.String("order_id", "order-1"), zap.Stringer("shop_pass", payment.NewSecret("s3cr3t")))
 	out := logs()
 	fmt.Println(strings.Contains(out, "order-1"), strings.Contains(out, "s3cr3t"), strings.Contains(out, payment.Redacted))
 	// Output: true false true

@@ -22,7 +22,7 @@ const notificationKey = "conformance-test-hmac-key-5f1e"
 func newPaymenttest(t *testing.T, cfg paymenttest.Config) (*paymenttest.Provider, *zap.Logger, func() string) {
 	t.Helper()
 	logger, logs := conformance.NewLogger()
-	cfg.NotificationKey = notificationKey
+	cfg.NotificationKey = payment.NewSecret(notificationKey)
 	p, err := paymenttest.New(cfg, provider.WithLogger(logger), provider.WithTimeout(400*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

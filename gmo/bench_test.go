@@ -34,7 +34,7 @@ func chargers(b *testing.B, sim *gmotest.Server, n int, tag string) (adapter, ra
 		}
 		return out
 	}
-	p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass},
+	p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass)},
 		provider.WithBaseURL(sim.URL()))
 	if err != nil {
 		b.Fatal(err)
@@ -49,7 +49,7 @@ func chargers(b *testing.B, sim *gmotest.Server, n int, tag string) (adapter, ra
 		if err != nil {
 			b.Fatal(err)
 		}
-		got, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(atoks[i])}})
+		got, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(atoks[i])}})
 		if err != nil || got.Status != payment.StatusCaptured {
 			b.Fatal(err)
 		}
@@ -170,7 +170,7 @@ func (cannedRT) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func BenchmarkChargeOverhead(b *testing.B) {
 	b.Run("adapter", func(b *testing.B) {
-		p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass},
+		p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass)},
 			provider.WithBaseURL("http://gmo.invalid"), provider.WithHTTPClient(&http.Client{Transport: cannedRT{}}))
 		if err != nil {
 			b.Fatal(err)
@@ -183,7 +183,7 @@ func BenchmarkChargeOverhead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: "tok"}}); err != nil {
+			if _, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret("tok")}}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -12,8 +12,8 @@ import (
 var execReply = []byte("ACS=0&OrderID=1362106991&Forward=2a99662&Method=1&PayTimes=&Approve=6416276&TranID=1303011202111111111111198895&TranDate=20130301120312&CheckString=2d8fa5d3a220a34161d18a87e9cbfd75&ClientField1=client_field1&ClientField2=&ClientField3=")
 
 func BenchmarkCodecEncodeExecTran(b *testing.B) {
-	pass := payment.Secret("a79882df473a228fd2a00051e72642be")
-	tok := payment.Secret("0f2b9d1c3e4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c")
+	pass := payment.NewSecret("a79882df473a228fd2a00051e72642be")
+	tok := payment.NewSecret("0f2b9d1c3e4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c")
 	b.ReportAllocs()
 	for b.Loop() {
 		var f form
@@ -69,7 +69,7 @@ func BenchmarkCodecCheckString(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pass := payment.Secret("shoppass1")
+	pass := payment.NewSecret("shoppass1")
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = verifyCheckString(r, pass)

@@ -223,16 +223,16 @@ func TestCheckString(t *testing.T) {
 	body := "ACS=0&OrderID=1362106991&Forward=2a99662&Method=1&PayTimes=&Approve=6416276&TranID=1303011202111111111111198895&TranDate=20130301120312&CheckString="
 	r, err := parseResponse([]byte(body + want))
 	require.NoError(t, err)
-	assert.True(t, verifyCheckString(r, "shoppass1"), "lower case")
+	assert.True(t, verifyCheckString(r, payment.NewSecret("shoppass1")), "lower case")
 	r, _ = parseResponse([]byte(body + strings.ToUpper(want)))
-	assert.True(t, verifyCheckString(r, "shoppass1"), "upper case hex accepted")
-	assert.False(t, verifyCheckString(r, "otherpass"), "other shop pass")
+	assert.True(t, verifyCheckString(r, payment.NewSecret("shoppass1")), "upper case hex accepted")
+	assert.False(t, verifyCheckString(r, payment.NewSecret("otherpass")), "other shop pass")
 	r, _ = parseResponse([]byte(strings.Replace(body, "Approve=6416276", "Approve=6416277", 1) + want))
-	assert.False(t, verifyCheckString(r, "shoppass1"), "tampered field")
+	assert.False(t, verifyCheckString(r, payment.NewSecret("shoppass1")), "tampered field")
 	r, _ = parseResponse([]byte(body + want[:31]))
-	assert.False(t, verifyCheckString(r, "shoppass1"), "short")
+	assert.False(t, verifyCheckString(r, payment.NewSecret("shoppass1")), "short")
 	r, _ = parseResponse([]byte(strings.TrimSuffix(body, "&CheckString=")))
-	assert.False(t, verifyCheckString(r, "shoppass1"), "missing")
+	assert.False(t, verifyCheckString(r, payment.NewSecret("shoppass1")), "missing")
 }
 
 func TestIsACSBody(t *testing.T) {

@@ -251,13 +251,13 @@ func open(_ context.Context, u *url.URL) (payment.Provider, error) {
 	c := Config{
 		ShopID:   u.User.Username(),
 		SiteID:   q.Get("site_id"),
-		SitePass: payment.Secret(q.Get("site_pass")),
+		SitePass: payment.NewSecret(q.Get("site_pass")),
 		BaseURL:  q.Get("base_url"),
 		TdFlag:   TdFlag(q.Get("td_flag")),
 		Tds2Type: Tds2Type(q.Get("tds2_type")),
 	}
 	if pw, ok := u.User.Password(); ok {
-		c.ShopPass = payment.Secret(pw)
+		c.ShopPass = payment.NewSecret(pw)
 	}
 	c.TdTenantName = q.Get("tenant_name")
 	if v := q.Get("skip_notification_verification"); v != "" {
@@ -282,11 +282,11 @@ func open(_ context.Context, u *url.URL) (payment.Provider, error) {
 	env(&c.ShopID, EnvShopID)
 	env(&c.SiteID, EnvSiteID)
 	env(&c.BaseURL, EnvBaseURL)
-	if c.ShopPass == "" {
-		c.ShopPass = payment.Secret(os.Getenv(EnvShopPass))
+	if c.ShopPass.IsZero() {
+		c.ShopPass = payment.NewSecret(os.Getenv(EnvShopPass))
 	}
-	if c.SitePass == "" {
-		c.SitePass = payment.Secret(os.Getenv(EnvSitePass))
+	if c.SitePass.IsZero() {
+		c.SitePass = payment.NewSecret(os.Getenv(EnvSitePass))
 	}
 	switch host := strings.ToLower(u.Hostname()); host {
 	case SandboxHost:

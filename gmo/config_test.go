@@ -58,7 +58,7 @@ func TestOpenHosts(t *testing.T) {
 		}
 	})
 	t.Run("option beats config", func(t *testing.T) {
-		p, err := New(Config{ShopID: "tshop00000001", ShopPass: "pw", BaseURL: "http://a.example"}, provider.WithBaseURL("http://b.example"))
+		p, err := New(Config{ShopID: "tshop00000001", ShopPass: payment.NewSecret("pw"), BaseURL: "http://a.example"}, provider.WithBaseURL("http://b.example"))
 		require.NoError(t, err)
 		assert.Equal(t, "http://b.example", p.base)
 	})

@@ -126,9 +126,9 @@ func newHarness(t *testing.T) *conformance.Harness {
 	t.Cleanup(base.CloseIdleConnections)
 	p, err := gmo.New(gmo.Config{
 		ShopID:       gmotest.DefaultShopID,
-		ShopPass:     gmotest.DefaultShopPass,
+		ShopPass:     payment.NewSecret(gmotest.DefaultShopPass),
 		SiteID:       gmotest.DefaultSiteID,
-		SitePass:     gmotest.DefaultSitePass,
+		SitePass:     payment.NewSecret(gmotest.DefaultSitePass),
 		TdTenantName: "決済テスト",
 	},
 		provider.WithBaseURL(sim.URL()),
@@ -165,11 +165,11 @@ func newHarness(t *testing.T) *conformance.Harness {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return &payment.PaymentMethod{CardToken: payment.Secret(tok)}
+				return &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}
 			}
 			tok := pool[pan][0]
 			pool[pan] = pool[pan][1:]
-			return &payment.PaymentMethod{CardToken: payment.Secret(tok)}
+			return &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}
 		}
 	}
 

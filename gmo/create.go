@@ -96,7 +96,7 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 	var accessPass payment.Secret
 	switch {
 	case err == nil:
-		accessID, accessPass = r.get("AccessID"), payment.Secret(r.get("AccessPass"))
+		accessID, accessPass = r.get("AccessID"), payment.NewSecret(r.get("AccessPass"))
 		if !isLowerHex32(accessID) || !isLowerHex32(accessPass.Reveal()) {
 			return nil, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: false,
 				Message: "entrytran reply has no valid AccessID/AccessPass"}

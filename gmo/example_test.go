@@ -18,7 +18,7 @@ import (
 func ExampleNew() {
 	p, err := gmo.New(gmo.Config{
 		ShopID:       "tshop00000001",
-		ShopPass:     payment.Secret(os.Getenv(gmo.EnvShopPass)),
+		ShopPass:     payment.NewSecret(os.Getenv(gmo.EnvShopPass)),
 		Environment:  gmo.Sandbox,
 		TdTenantName: "決済ショップ",
 	}, provider.WithTimeout(90*time.Second)) // well above GMO's processing time
@@ -35,7 +35,7 @@ func Example_charge() {
 	defer sim.Close()
 	ctx := context.Background()
 
-	p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass},
+	p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass)},
 		provider.WithBaseURL(sim.URL()))
 	if err != nil {
 		log.Fatal(err)
@@ -52,7 +52,7 @@ func Example_charge() {
 	fmt.Println(pay.Ref[:15], pay.Status)
 
 	token, _ := sim.IssueToken(gmotest.CardApprove, "203012", "123", "TARO YAMADA")
-	pay, err = p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(token)}})
+	pay, err = p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(token)}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -75,12 +75,12 @@ func Example_declined() {
 	sim := gmotest.NewServer()
 	defer sim.Close()
 	ctx := context.Background()
-	p, _ := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass},
+	p, _ := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass)},
 		provider.WithBaseURL(sim.URL()))
 	pay, _ := p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "order-0002",
 		Amount: payment.MustParseMoney("1500", "JPY"), ReturnURL: "https://shop.example/gmo/return"})
 	token, _ := sim.IssueToken(gmotest.CardInsufficientFunds, "203012", "123", "")
-	_, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(token)}})
+	_, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(token)}})
 
 	var pe *payment.Error
 	if errors.Is(err, payment.ErrDeclined) && errors.As(err, &pe) {
@@ -134,7 +134,7 @@ func ExampleProvider_Confirm_threeDSecure() {
 
 	// 1. Execute: GMO answers with a redirect for the customer's browser.
 	pay, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: ref, ReturnURL: "https://shop.example/gmo/return",
-		Method: &payment.PaymentMethod{CardToken: payment.Secret("token from token.js")}})
+		Method: &payment.PaymentMethod{CardToken: payment.NewSecret("token from token.js")}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func ExampleCardStore() {
 	if _, err := cs.SaveMember(ctx, gmo.Member{ID: "member-42", Name: "山田 太郎"}); err != nil && !errors.Is(err, payment.ErrDuplicate) {
 		log.Fatal(err)
 	}
-	card, err := cs.SaveCard(ctx, gmo.SaveCardRequest{MemberID: "member-42", Token: payment.Secret("token from token.js"), Default: true})
+	card, err := cs.SaveCard(ctx, gmo.SaveCardRequest{MemberID: "member-42", Token: payment.NewSecret("token from token.js"), Default: true})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func FuzzParseResponse(f *testing.F) {
 				t.Fatal("error reply without a kind or with lost codes")
 			}
 		}
-		_ = verifyCheckString(r, "shoppass1")
+		_ = verifyCheckString(r, payment.NewSecret("shoppass1"))
 		_ = parseCards(r)
 	})
 }

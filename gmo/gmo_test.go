@@ -40,9 +40,9 @@ func newEnv(t *testing.T, mod func(*gmo.Config), simOpts ...gmotest.Option) *env
 	t.Cleanup(sim.Close)
 	cfg := gmo.Config{
 		ShopID:       gmotest.DefaultShopID,
-		ShopPass:     gmotest.DefaultShopPass,
+		ShopPass:     payment.NewSecret(gmotest.DefaultShopPass),
 		SiteID:       gmotest.DefaultSiteID,
-		SitePass:     gmotest.DefaultSitePass,
+		SitePass:     payment.NewSecret(gmotest.DefaultSitePass),
 		TdTenantName: "決済テスト",
 	}
 	if mod != nil {
@@ -64,7 +64,7 @@ func (e *env) token(t *testing.T, pan string) *payment.PaymentMethod {
 	t.Helper()
 	tok, err := e.sim.IssueToken(pan, "203012", "123", "TARO YAMADA")
 	require.NoError(t, err)
-	return &payment.PaymentMethod{CardToken: payment.Secret(tok)}
+	return &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}
 }
 
 func (e *env) create(t *testing.T, mode payment.CaptureMode, amount int64) *payment.Payment {
@@ -488,7 +488,7 @@ func TestCreateValidation(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	ok := gmo.Config{ShopID: "tshop00000001", ShopPass: "pass", Environment: gmo.Sandbox}
+	ok := gmo.Config{ShopID: "tshop00000001", ShopPass: payment.NewSecret("pass"), Environment: gmo.Sandbox}
 	tests := []struct {
 		name  string
 		mod   func(*gmo.Config)
@@ -497,8 +497,8 @@ func TestNew(t *testing.T) {
 		{"no shop id", func(c *gmo.Config) { c.ShopID = "" }, "Config.ShopID"},
 		{"shop id too long", func(c *gmo.Config) { c.ShopID = "tshop000000012" }, "Config.ShopID"},
 		{"shop id charset", func(c *gmo.Config) { c.ShopID = "tshop-0000001" }, "Config.ShopID"},
-		{"no shop pass", func(c *gmo.Config) { c.ShopPass = "" }, "Config.ShopPass"},
-		{"shop pass too long", func(c *gmo.Config) { c.ShopPass = "12345678901" }, "Config.ShopPass"},
+		{"no shop pass", func(c *gmo.Config) { c.ShopPass = payment.NewSecret("") }, "Config.ShopPass"},
+		{"shop pass too long", func(c *gmo.Config) { c.ShopPass = payment.NewSecret("12345678901") }, "Config.ShopPass"},
 		{"site id without pass", func(c *gmo.Config) { c.SiteID = "tsite00000001" }, "Config.SiteID"},
 		{"no environment", func(c *gmo.Config) { c.Environment = gmo.EnvironmentUnset }, "Config.Environment"},
 		{"bad base url", func(c *gmo.Config) { c.BaseURL = "ftp://x" }, "Config.BaseURL"},
@@ -578,7 +578,7 @@ func TestStoredCards(t *testing.T) {
 	for _, pan := range []string{gmotest.CardApprove, gmotest.CardApproveMaster} {
 		tok, err := e.sim.IssueToken(pan, "203012", "", "TARO YAMADA")
 		require.NoError(t, err)
-		c, err := cs.SaveCard(ctx, gmo.SaveCardRequest{MemberID: "m-1", Token: payment.Secret(tok), Default: pan == gmotest.CardApproveMaster})
+		c, err := cs.SaveCard(ctx, gmo.SaveCardRequest{MemberID: "m-1", Token: payment.NewSecret(tok), Default: pan == gmotest.CardApproveMaster})
 		require.NoError(t, err)
 		assert.NotEmpty(t, c.Seq)
 		assert.NotContains(t, c.Number, pan[:12])
@@ -618,7 +618,7 @@ func TestStoredCards(t *testing.T) {
 		assert.Equal(t, before, e.sim.Requests())
 	})
 	t.Run("no site credentials", func(t *testing.T) {
-		e := newEnv(t, func(c *gmo.Config) { c.SiteID, c.SitePass = "", "" })
+		e := newEnv(t, func(c *gmo.Config) { c.SiteID, c.SitePass = "", payment.NewSecret("") })
 		_, err := e.p.SaveMember(ctx, gmo.Member{ID: "m-1"})
 		assert.ErrorIs(t, err, payment.ErrInvalidRequest)
 		assert.Equal(t, 0, e.sim.Requests())

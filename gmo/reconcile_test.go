@@ -183,7 +183,7 @@ func TestReconcileInquiryFails(t *testing.T) {
 		clock := gmotest.NewManualClock(start)
 		sim := gmotest.NewServer(gmotest.WithClock(clock))
 		t.Cleanup(sim.Close)
-		p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass},
+		p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass)},
 			provider.WithBaseURL(sim.URL()), provider.WithTimeout(200*time.Millisecond))
 		require.NoError(t, err)
 		pay, err := p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: newOrderID(), Amount: jpy(100), ReturnURL: "https://shop.example/r"})
@@ -191,7 +191,7 @@ func TestReconcileInquiryFails(t *testing.T) {
 		tok, err := sim.IssueToken(gmotest.CardApprove, "203012", "", "")
 		require.NoError(t, err)
 		sim.InjectFault("ExecTran", gmotest.Fault{Kind: gmotest.FaultDelay, Delay: 2 * time.Second})
-		got, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}})
+		got, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}})
 		assert.ErrorIs(t, err, payment.ErrUnavailable)
 		require.NotNil(t, got)
 		assert.Equal(t, payment.StatusPending, got.Status)

@@ -15,7 +15,7 @@ import (
 func TestPassCacheBounded(t *testing.T) {
 	c := newPassCache(3)
 	for i := range 5 {
-		c.put("id"+strconv.Itoa(i), entry{orderID: "o" + strconv.Itoa(i), accessPass: "p", amount: int64(i + 1)})
+		c.put("id"+strconv.Itoa(i), entry{orderID: "o" + strconv.Itoa(i), accessPass: payment.NewSecret("p"), amount: int64(i + 1)})
 	}
 	assert.Len(t, c.m, 3)
 	_, ok := c.get("id0")
@@ -27,9 +27,9 @@ func TestPassCacheBounded(t *testing.T) {
 	assert.Equal(t, "o4", e.orderID)
 
 	// An update keeps the original amount, return URL and capture mark.
-	c.put("id4", entry{orderID: "o4", accessPass: "p", amount: 2, returnURL: "https://r"})
+	c.put("id4", entry{orderID: "o4", accessPass: payment.NewSecret("p"), amount: 2, returnURL: "https://r"})
 	c.markCaptured("id4")
-	c.put("id4", entry{orderID: "o4", accessPass: "p", amount: 1})
+	c.put("id4", entry{orderID: "o4", accessPass: payment.NewSecret("p"), amount: 1})
 	e, _ = c.get("id4")
 	assert.Equal(t, int64(5), e.amount)
 	assert.Equal(t, "https://r", e.returnURL)
@@ -55,7 +55,7 @@ func TestPassCacheConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range 500 {
 				id := strconv.Itoa(g*1000 + i%100)
-				c.put(id, entry{orderID: id, accessPass: payment.Secret(id)})
+				c.put(id, entry{orderID: id, accessPass: payment.NewSecret(id)})
 				if e, ok := c.get(id); ok && e.orderID != id {
 					t.Errorf("entry %s holds %s", id, e.orderID)
 				}

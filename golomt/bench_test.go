@@ -44,14 +44,14 @@ func BenchmarkVerify(b *testing.B) {
 func BenchmarkInvoiceInquiry(b *testing.B) {
 	sim := golomttest.NewServer()
 	defer sim.Close()
-	key := payment.Secret(sim.Secret())
+	key := payment.NewSecret(sim.Secret())
 	amount := payment.MustParseMoney("1500", "MNT")
 	const callback = "https://shop.example/golomt/return"
 	var seq int
 	nextID := func() string { seq++; return fmt.Sprintf("B%014d", seq) }
 
 	b.Run("adapter", func(b *testing.B) {
-		p, err := New(Config{BearerToken: payment.Secret(sim.BearerToken()), ChecksumKey: key}, provider.WithBaseURL(sim.URL()))
+		p, err := New(Config{BearerToken: payment.NewSecret(sim.BearerToken()), ChecksumKey: key}, provider.WithBaseURL(sim.URL()))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func BenchmarkInvoiceInquiry(b *testing.B) {
 	// interleaved alternates the two in one loop, so that load from other
 	// processes hits both alike, and reports their ratio.
 	b.Run("interleaved", func(b *testing.B) {
-		p, err := New(Config{BearerToken: payment.Secret(sim.BearerToken()), ChecksumKey: key}, provider.WithBaseURL(sim.URL()))
+		p, err := New(Config{BearerToken: payment.NewSecret(sim.BearerToken()), ChecksumKey: key}, provider.WithBaseURL(sim.URL()))
 		if err != nil {
 			b.Fatal(err)
 		}

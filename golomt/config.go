@@ -233,16 +233,16 @@ func open(_ context.Context, u *url.URL) (payment.Provider, error) {
 	bad := func(field, msg string) error { return payment.InvalidRequest(Name, "open", field, msg) }
 	var c Config
 	if u.User != nil {
-		c.BearerToken = payment.Secret(u.User.Username())
+		c.BearerToken = payment.NewSecret(u.User.Username())
 		if pw, ok := u.User.Password(); ok {
-			c.ChecksumKey = payment.Secret(pw)
+			c.ChecksumKey = payment.NewSecret(pw)
 		}
 	}
 	if c.BearerToken.IsZero() {
-		c.BearerToken = payment.Secret(os.Getenv(EnvBearerToken))
+		c.BearerToken = payment.NewSecret(os.Getenv(EnvBearerToken))
 	}
 	if c.ChecksumKey.IsZero() {
-		c.ChecksumKey = payment.Secret(os.Getenv(EnvChecksumKey))
+		c.ChecksumKey = payment.NewSecret(os.Getenv(EnvChecksumKey))
 	}
 	if u.Host != "" {
 		c.BaseURL = "https://" + u.Host

@@ -39,8 +39,8 @@ func newHarness(t *testing.T) *conformance.Harness {
 	t.Cleanup(sim.Close)
 	logger, logs := conformance.NewLogger()
 	p, err := golomt.New(golomt.Config{
-		BearerToken: payment.Secret(sim.BearerToken()),
-		ChecksumKey: payment.Secret(sim.Secret()),
+		BearerToken: payment.NewSecret(sim.BearerToken()),
+		ChecksumKey: payment.NewSecret(sim.Secret()),
 		MerchantID:  sim.MerchantID(),
 	}, provider.WithBaseURL(sim.URL()), provider.WithClock(clock), provider.WithLogger(logger),
 		provider.WithTimeout(5*time.Second))
@@ -133,7 +133,7 @@ func newHarness(t *testing.T) *conformance.Harness {
 			}
 			switch f {
 			case conformance.ForgeSignature:
-				m["checksum"] = golomt.Checksum("forger-key", str(m["transactionId"]), str(m["errorCode"]), str(m["amount"]), str(m["token"]))
+				m["checksum"] = golomt.Checksum(payment.NewSecret("forger-key"), str(m["transactionId"]), str(m["errorCode"]), str(m["amount"]), str(m["token"]))
 			case conformance.ForgeAmount:
 				m["amount"] = "1.00"
 			case conformance.ForgeStatus:

@@ -4,8 +4,8 @@
 // card token, card registration and the settlement report.
 //
 //	p, err := golomt.New(golomt.Config{
-//		BearerToken: payment.Secret(os.Getenv("GOLOMT_BEARER_TOKEN")),
-//		ChecksumKey: payment.Secret(os.Getenv("GOLOMT_CHECKSUM_KEY")),
+//		BearerToken: payment.NewSecret(os.Getenv("GOLOMT_BEARER_TOKEN")),
+//		ChecksumKey: payment.NewSecret(os.Getenv("GOLOMT_CHECKSUM_KEY")),
 //		Language:    "en",
 //	})
 //	pay, err := p.CreatePayment(ctx, payment.CreatePaymentRequest{

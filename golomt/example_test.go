@@ -22,8 +22,8 @@ func Example() {
 	defer sim.Close()
 
 	p, err := golomt.New(golomt.Config{
-		BearerToken: payment.Secret(sim.BearerToken()),
-		ChecksumKey: payment.Secret(sim.Secret()),
+		BearerToken: payment.NewSecret(sim.BearerToken()),
+		ChecksumKey: payment.NewSecret(sim.Secret()),
 		Language:    "en",
 	}, provider.WithBaseURL(sim.URL()))
 	if err != nil {

@@ -385,7 +385,7 @@ func (p *Provider) interpret(op string, r ref, res *result) (*payment.Payment, e
 		pay.Status = payment.StatusCaptured
 		pay.Captured = reported
 		if res.Token.S != "" {
-			pay.CardToken = payment.Secret(res.Token.S)
+			pay.CardToken = payment.NewSecret(res.Token.S)
 		}
 	case code == "":
 		switch {

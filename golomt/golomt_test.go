@@ -49,8 +49,8 @@ func newFixture(t *testing.T, edit func(*golomt.Config), simOpts ...golomttest.O
 	sim := golomttest.NewServer(append([]golomttest.Option{golomttest.WithClock(clock)}, simOpts...)...)
 	t.Cleanup(sim.Close)
 	cfg := golomt.Config{
-		BearerToken: payment.Secret(sim.BearerToken()),
-		ChecksumKey: payment.Secret(sim.Secret()),
+		BearerToken: payment.NewSecret(sim.BearerToken()),
+		ChecksumKey: payment.NewSecret(sim.Secret()),
 		MerchantID:  sim.MerchantID(),
 	}
 	if edit != nil {
@@ -293,13 +293,13 @@ func TestDuplicateOrderID(t *testing.T) {
 
 func TestCredentialsRefused(t *testing.T) {
 	t.Run("bearer", func(t *testing.T) {
-		f := newFixture(t, func(c *golomt.Config) { c.BearerToken = "wrong-token" })
+		f := newFixture(t, func(c *golomt.Config) { c.BearerToken = payment.NewSecret("wrong-token") })
 		_, err := f.p.CreatePayment(context.Background(), payment.CreatePaymentRequest{OrderID: "A1", Amount: payment.MustParseMoney("1", "MNT"), ReturnURL: "https://shop.example/r"})
 		assert.ErrorIs(t, err, payment.ErrAuthentication)
 		assert.NotContains(t, err.Error(), "wrong-token")
 	})
 	t.Run("checksum key", func(t *testing.T) {
-		f := newFixture(t, func(c *golomt.Config) { c.ChecksumKey = "wrong-key" })
+		f := newFixture(t, func(c *golomt.Config) { c.ChecksumKey = payment.NewSecret("wrong-key") })
 		_, err := f.p.CreatePayment(context.Background(), payment.CreatePaymentRequest{OrderID: "A1", Amount: payment.MustParseMoney("1", "MNT"), ReturnURL: "https://shop.example/r"})
 		assert.ErrorIs(t, err, payment.ErrAuthentication)
 		assert.NotContains(t, err.Error(), "wrong-key")
@@ -456,7 +456,7 @@ func TestConfirmTakesNoMethod(t *testing.T) {
 	created := f.create(t, "1")
 	n := f.sim.Requests()
 	_, err := f.p.Confirm(context.Background(), payment.ConfirmRequest{Ref: created.Ref,
-		Method: &payment.PaymentMethod{StoredCard: &payment.StoredCard{Token: "tok"}}})
+		Method: &payment.PaymentMethod{StoredCard: &payment.StoredCard{Token: payment.NewSecret("tok")}}})
 	assert.ErrorIs(t, err, payment.ErrInvalidRequest)
 	assert.Contains(t, err.Error(), "PayWithToken")
 	assert.Equal(t, n, f.sim.Requests())

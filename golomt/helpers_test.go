@@ -8,7 +8,7 @@ import (
 	"github.com/kessai/payment"
 )
 
-func paymentSecret(s string) payment.Secret { return payment.Secret(s) }
+func paymentSecret(s string) payment.Secret { return payment.NewSecret(s) }
 
 func readFile(name string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", name)) }
 

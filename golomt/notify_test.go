@@ -109,7 +109,7 @@ func TestNotificationForgeries(t *testing.T) {
 	var m map[string]string
 	require.NoError(t, json.Unmarshal(paid, &m))
 
-	forgedSig := edit(t, paid, "checksum", golomt.Checksum("not-the-key", m["transactionId"], m["errorCode"], m["amount"], m["token"]))
+	forgedSig := edit(t, paid, "checksum", golomt.Checksum(payment.NewSecret("not-the-key"), m["transactionId"], m["errorCode"], m["amount"], m["token"]))
 	tests := []struct {
 		name string
 		body []byte

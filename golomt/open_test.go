@@ -66,13 +66,13 @@ func TestNewValidates(t *testing.T) {
 		cfg   golomt.Config
 		field string
 	}{
-		{"no token", golomt.Config{ChecksumKey: "k"}, "BearerToken"},
-		{"no key", golomt.Config{BearerToken: "t"}, "ChecksumKey"},
-		{"language", golomt.Config{BearerToken: "t", ChecksumKey: "k", Language: "ja"}, "Language"},
-		{"return type", golomt.Config{BearerToken: "t", ChecksumKey: "k", ReturnType: "MOBILE"}, "ReturnType"},
-		{"base URL with credentials", golomt.Config{BearerToken: "t", ChecksumKey: "k", BaseURL: "https://u:secretpw@x"}, "BaseURL"},
-		{"relative base URL", golomt.Config{BearerToken: "t", ChecksumKey: "k", BaseURL: "/api"}, "BaseURL"},
-		{"negative lifetime", golomt.Config{BearerToken: "t", ChecksumKey: "k", InvoiceLifetime: -1}, "InvoiceLifetime"},
+		{"no token", golomt.Config{ChecksumKey: payment.NewSecret("k")}, "BearerToken"},
+		{"no key", golomt.Config{BearerToken: payment.NewSecret("t")}, "ChecksumKey"},
+		{"language", golomt.Config{BearerToken: payment.NewSecret("t"), ChecksumKey: payment.NewSecret("k"), Language: "ja"}, "Language"},
+		{"return type", golomt.Config{BearerToken: payment.NewSecret("t"), ChecksumKey: payment.NewSecret("k"), ReturnType: "MOBILE"}, "ReturnType"},
+		{"base URL with credentials", golomt.Config{BearerToken: payment.NewSecret("t"), ChecksumKey: payment.NewSecret("k"), BaseURL: "https://u:secretpw@x"}, "BaseURL"},
+		{"relative base URL", golomt.Config{BearerToken: payment.NewSecret("t"), ChecksumKey: payment.NewSecret("k"), BaseURL: "/api"}, "BaseURL"},
+		{"negative lifetime", golomt.Config{BearerToken: payment.NewSecret("t"), ChecksumKey: payment.NewSecret("k"), InvoiceLifetime: -1}, "InvoiceLifetime"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,7 +84,7 @@ func TestNewValidates(t *testing.T) {
 			assert.NotContains(t, err.Error(), "secretpw")
 		})
 	}
-	p, err := golomt.New(golomt.Config{BearerToken: "bearer-secret-value", ChecksumKey: "hmac-secret-value"})
+	p, err := golomt.New(golomt.Config{BearerToken: payment.NewSecret("bearer-secret-value"), ChecksumKey: payment.NewSecret("hmac-secret-value")})
 	require.NoError(t, err)
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 		s := fmt.Sprintf(verb, p)
@@ -95,7 +95,7 @@ func TestNewValidates(t *testing.T) {
 
 // TestSecretsNeverPrinted: the config prints its secrets redacted.
 func TestSecretsNeverPrinted(t *testing.T) {
-	c := golomt.Config{BearerToken: "bearer-secret-value", ChecksumKey: "hmac-secret-value"}
+	c := golomt.Config{BearerToken: payment.NewSecret("bearer-secret-value"), ChecksumKey: payment.NewSecret("hmac-secret-value")}
 	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
 		assert.NotContains(t, s, "bearer-secret-value")
 		assert.NotContains(t, s, "hmac-secret-value")

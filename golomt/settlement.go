@@ -119,7 +119,7 @@ func (p *Provider) SettlementDetails(ctx context.Context, req SettlementRequest)
 	for _, w := range *sr.Content {
 		row := SettlementRow{
 			ID: w.ID, MerchantID: w.MerchantID.S, TerminalID: w.TerminalID.S, BatchNumber: w.BatchNumber.S,
-			InvoiceNumber: w.InvoiceNumber.S, CardNumber: w.CardNumber.S, Token: payment.Secret(w.Token.S),
+			InvoiceNumber: w.InvoiceNumber.S, CardNumber: w.CardNumber.S, Token: payment.NewSecret(w.Token.S),
 			RawAmount: w.Amount.S, MerchantInvoice: w.MerchantInvoice.S, RespCode: w.RespCode.S,
 			RespDesc: w.RespDesc.S, TranTime: w.TranTime.S, TranDate: w.TranDate.S, SysReference: w.SysReference.S,
 			ApprovalCode: w.ApprovalCode.S, FreeText1: w.FreeText1.S, FreeText2: w.FreeText2.S, FreeText3: w.FreeText3.S,

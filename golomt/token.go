@@ -273,7 +273,7 @@ func (p *Provider) CardToken(ctx context.Context, transactionID string) (*Stored
 		return out, nil
 	case CodeApproved:
 		if res.Token.S != "" {
-			out.Ready, out.Token = true, payment.Secret(res.Token.S)
+			out.Ready, out.Token = true, payment.NewSecret(res.Token.S)
 		}
 		return out, nil
 	}

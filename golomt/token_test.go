@@ -34,7 +34,7 @@ func TestPayWithToken(t *testing.T) {
 			f := newFixture(t, func(c *golomt.Config) { c.AmountFormat = tt.format })
 			tok := f.sim.SaveCard(tt.card)
 			id := newOrderID()
-			p, err := f.p.PayWithToken(context.Background(), golomt.TokenPaymentRequest{OrderID: id, Amount: payment.MustParseMoney(tt.amount, "MNT"), Token: payment.Secret(tok)})
+			p, err := f.p.PayWithToken(context.Background(), golomt.TokenPaymentRequest{OrderID: id, Amount: payment.MustParseMoney(tt.amount, "MNT"), Token: payment.NewSecret(tok)})
 			if tt.kind != nil {
 				assert.ErrorIs(t, err, tt.kind)
 				var pe *payment.Error
@@ -62,15 +62,15 @@ func TestPayWithToken(t *testing.T) {
 
 func TestPayWithTokenValidation(t *testing.T) {
 	f := newFixture(t, nil)
-	good := golomt.TokenPaymentRequest{OrderID: "P1", Amount: payment.MustParseMoney("1", "MNT"), Token: "abc"}
+	good := golomt.TokenPaymentRequest{OrderID: "P1", Amount: payment.MustParseMoney("1", "MNT"), Token: payment.NewSecret("abc")}
 	tests := []struct {
 		name string
 		edit func(*golomt.TokenPaymentRequest)
 	}{
 		{"no order id", func(r *golomt.TokenPaymentRequest) { r.OrderID = "" }},
 		{"bad order id", func(r *golomt.TokenPaymentRequest) { r.OrderID = "P-1" }},
-		{"no token", func(r *golomt.TokenPaymentRequest) { r.Token = "" }},
-		{"token with newline", func(r *golomt.TokenPaymentRequest) { r.Token = "a\nb" }},
+		{"no token", func(r *golomt.TokenPaymentRequest) { r.Token = payment.NewSecret("") }},
+		{"token with newline", func(r *golomt.TokenPaymentRequest) { r.Token = payment.NewSecret("a\nb") }},
 		{"JPY", func(r *golomt.TokenPaymentRequest) { r.Amount = payment.MustParseMoney("1", "JPY") }},
 		{"no amount", func(r *golomt.TokenPaymentRequest) { r.Amount = payment.Money{} }},
 	}
@@ -108,7 +108,7 @@ func TestPayWithTokenNeverResent(t *testing.T) {
 			id := newOrderID()
 			f.sim.InjectFault(golomttest.APIPay, tt.fault)
 			n0 := f.sim.Requests()
-			p, err := f.p.PayWithToken(context.Background(), golomt.TokenPaymentRequest{OrderID: id, Amount: payment.MustParseMoney("100", "MNT"), Token: payment.Secret(tok)})
+			p, err := f.p.PayWithToken(context.Background(), golomt.TokenPaymentRequest{OrderID: id, Amount: payment.MustParseMoney("100", "MNT"), Token: payment.NewSecret(tok)})
 			if tt.kind != nil {
 				assert.ErrorIs(t, err, tt.kind)
 				assert.Equal(t, tt.kind, payment.KindOf(err))
@@ -131,7 +131,7 @@ func TestPayWithTokenTimeout(t *testing.T) {
 	f.sim.InjectFault(golomttest.APIPay, golomttest.Fault{Kind: golomttest.FaultDelay, Delay: 5 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	p, err := f.p.PayWithToken(ctx, golomt.TokenPaymentRequest{OrderID: id, Amount: payment.MustParseMoney("100", "MNT"), Token: payment.Secret(tok)})
+	p, err := f.p.PayWithToken(ctx, golomt.TokenPaymentRequest{OrderID: id, Amount: payment.MustParseMoney("100", "MNT"), Token: payment.NewSecret(tok)})
 	assert.ErrorIs(t, err, payment.ErrOutcomeUnknown)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded))
 	require.NotNil(t, p)
@@ -181,7 +181,7 @@ func TestCardRegistrationFormulaVariant(t *testing.T) {
 	_, err = g.p.RegisterCard(context.Background(), golomt.CardRegistrationRequest{TransactionID: newOrderID(), ReturnURL: "https://shop.example/cards"})
 	assert.ErrorIs(t, err, payment.ErrAuthentication)
 
-	_, err = golomt.New(golomt.Config{BearerToken: "t", ChecksumKey: "k", RegistrationFormula: golomt.Formula{"token"}})
+	_, err = golomt.New(golomt.Config{BearerToken: payment.NewSecret("t"), ChecksumKey: payment.NewSecret("k"), RegistrationFormula: golomt.Formula{"token"}})
 	assert.ErrorIs(t, err, payment.ErrInvalidRequest)
 }
 

@@ -64,7 +64,7 @@ func Example() {
 	pay, _ := p.CreatePayment(ctx, payment.CreatePaymentRequest{
 		OrderID: "order-1", Amount: payment.MustParseMoney("1500", "JPY")})
 	_, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref,
-		Method: &payment.PaymentMethod{CardToken: "tok_never_logged"}})
+		Method: &payment.PaymentMethod{CardToken: payment.NewSecret("tok_never_logged")}})
 	fmt.Println(err)
 	fmt.Println(metrics.counts)
 	_, canVoid := p.(payment.Voider)
@@ -83,7 +83,7 @@ func ExampleLog() {
 	logger := zap.NewExample(zap.WrapCore(dropLatency))
 	p := middleware.Log(exampleProvider{}, logger)
 	_, _ = p.Confirm(context.Background(), payment.ConfirmRequest{Ref: "gmo:order-1:A1",
-		Method: &payment.PaymentMethod{CardToken: "tok_never_logged"}})
+		Method: &payment.PaymentMethod{CardToken: payment.NewSecret("tok_never_logged")}})
 	// Output:
 	// {"level":"warn","msg":"payment call","op":"confirm","provider":"gmo","ref":"gmo:order-1:A1","error_kind":"declined","gateway_code":"42G020000"}
 }

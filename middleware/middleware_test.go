@@ -59,7 +59,7 @@ func (f *fake) result(ctx context.Context, orderID string, ref payment.PaymentRe
 		orderID = strings.TrimPrefix(string(ref), "fake:")
 	}
 	return &payment.Payment{Provider: "fake", OrderID: orderID, Ref: ref, Status: payment.StatusCaptured,
-		Amount: payment.MustParseMoney("1500", "JPY"), CardToken: secretToken}, nil
+		Amount: payment.MustParseMoney("1500", "JPY"), CardToken: payment.NewSecret(secretToken)}, nil
 }
 
 func (f *fake) CreatePayment(ctx context.Context, req payment.CreatePaymentRequest) (*payment.Payment, error) {
@@ -162,7 +162,7 @@ func calls(ctx context.Context, p payment.Provider) map[string]error {
 	out := map[string]error{}
 	_, out[middleware.OpCreate] = p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "o1", Amount: payment.MustParseMoney("1500", "JPY"),
 		Description: secretPass, ReturnURL: "https://shop.example/?pass=" + secretPass})
-	_, out[middleware.OpConfirm] = p.Confirm(ctx, payment.ConfirmRequest{Ref: "fake:o2", Method: &payment.PaymentMethod{CardToken: secretToken}})
+	_, out[middleware.OpConfirm] = p.Confirm(ctx, payment.ConfirmRequest{Ref: "fake:o2", Method: &payment.PaymentMethod{CardToken: payment.NewSecret(secretToken)}})
 	_, out[middleware.OpCapture] = p.Capture(ctx, payment.CaptureRequest{Ref: "fake:o3"})
 	_, out[middleware.OpRefund] = p.Refund(ctx, payment.RefundRequest{Ref: "fake:o4", Reason: secretPass})
 	if v, ok := p.(payment.Voider); ok {
@@ -206,7 +206,7 @@ func TestLog(t *testing.T) {
 			level: zapcore.ErrorLevel, fields: map[string]any{"error_kind": "outcome_unknown"}},
 		{name: "plain error", err: errors.New(secretMsg), level: zapcore.WarnLevel, fields: map[string]any{"error_kind": "other"}},
 		{name: "context error", err: context.DeadlineExceeded, level: zapcore.WarnLevel, fields: map[string]any{"error_kind": "other"}},
-		{name: "unknown status", pay: &payment.Payment{Provider: "gmo", OrderID: "oX", Ref: "r:oX", Status: payment.StatusUnknown, GatewayCode: "E90000000", CardToken: secretToken},
+		{name: "unknown status", pay: &payment.Payment{Provider: "gmo", OrderID: "oX", Ref: "r:oX", Status: payment.StatusUnknown, GatewayCode: "E90000000", CardToken: payment.NewSecret(secretToken)},
 			level: zapcore.ErrorLevel, fields: map[string]any{"status": "unknown", "gateway": "gmo", "gateway_code": "E90000000"}},
 	}
 	for _, tt := range tests {

@@ -47,13 +47,19 @@ const (
 const MaxOrderIDLen = 27
 
 // Approve returns a payment method that is approved.
-func Approve() *payment.PaymentMethod { return &payment.PaymentMethod{CardToken: TokenApprove} }
+func Approve() *payment.PaymentMethod {
+	return &payment.PaymentMethod{CardToken: payment.NewSecret(TokenApprove)}
+}
 
 // Decline returns a payment method that is declined with [DeclineCode].
-func Decline() *payment.PaymentMethod { return &payment.PaymentMethod{CardToken: TokenDecline} }
+func Decline() *payment.PaymentMethod {
+	return &payment.PaymentMethod{CardToken: payment.NewSecret(TokenDecline)}
+}
 
 // Challenge returns a payment method that needs a challenge.
-func Challenge() *payment.PaymentMethod { return &payment.PaymentMethod{CardToken: TokenChallenge} }
+func Challenge() *payment.PaymentMethod {
+	return &payment.PaymentMethod{CardToken: payment.NewSecret(TokenChallenge)}
+}
 
 // Config configures a [Provider]. The zero value is a card provider with
 // every capability, accepting JPY, MNT and USD.
@@ -166,7 +172,7 @@ func New(cfg Config, opts ...provider.Option) (*Provider, error) {
 	}
 	key := cfg.NotificationKey
 	if key.IsZero() {
-		key = "paymenttest-notification-key"
+		key = payment.NewSecret("paymenttest-notification-key")
 	}
 	page := strings.TrimRight(cfg.PageURL, "/")
 	if page == "" {

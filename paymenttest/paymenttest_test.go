@@ -350,7 +350,7 @@ func TestTimeoutHonoursContext(t *testing.T) {
 }
 
 func TestNotifications(t *testing.T) {
-	p := newProvider(t, paymenttest.Config{NotificationKey: "k3y"})
+	p := newProvider(t, paymenttest.Config{NotificationKey: payment.NewSecret("k3y")})
 	pay := paid(t, p, "ntf-1", payment.CaptureAutomatic)
 	genuine, err := p.Notification("ntf-1")
 	require.NoError(t, err)

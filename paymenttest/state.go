@@ -323,7 +323,7 @@ func (p *Provider) Confirm(ctx context.Context, req payment.ConfirmRequest) (pay
 			if tok.IsZero() && !p.hosted {
 				switch r.result {
 				case 1:
-					p.approve(r, "")
+					p.approve(r, payment.Secret{})
 				case 2:
 					return nil, p.fail(op, r, ChallengeFailedCode, "customer failed the challenge")
 				}
@@ -388,7 +388,7 @@ func (p *Provider) CompleteAction(ref payment.PaymentRef, pass bool) (*payment.R
 	}
 	if p.hosted {
 		if pass {
-			p.approve(r, TokenApprove)
+			p.approve(r, payment.NewSecret(TokenApprove))
 		} else {
 			r.code, r.message = DeclineCode, "insufficient funds"
 			p.setStatus(r, payment.StatusFailed)

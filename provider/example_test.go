@@ -75,7 +75,7 @@ func ExampleSecret() {
 		ShopID   string
 		ShopPass provider.Secret
 	}
-	c := Config{ShopID: "tshop00000001", ShopPass: "p4ssw0rd"}
+	c := Config{ShopID: "tshop00000001", ShopPass: provider.NewSecret("p4ssw0rd")}
 	fmt.Printf("%+v\n", c)
 	fmt.Printf("%s %q %x\n", c.ShopPass, c.ShopPass, c.ShopPass)
 	fmt.Println(len(c.ShopPass.Reveal()))
@@ -99,7 +99,7 @@ func ExampleLogger() {
 	o := provider.Apply(provider.WithLogger(zap.NewExample()))
 	log := provider.Logger(o, "gmo")
 	log.Info("configured", zap.String("shop_id", "tshop00000001"),
-		provider.SecretField("shop_pass", payment.Secret("p4ssw0rd")))
+		provider.SecretField("shop_pass", payment.NewSecret("p4ssw0rd")))
 	// Output:
 	// {"level":"info","logger":"gmo","msg":"configured","shop_id":"tshop00000001","shop_pass":"[REDACTED]"}
 }

@@ -25,7 +25,10 @@ func Logger(o Options, name string) *zap.Logger {
 // itself: [REDACTED], or "" when s is empty, so a log can show whether a
 // credential is configured without showing it.
 func SecretField(key string, s payment.Secret) zap.Field {
-	return zap.String(key, s.String())
+	if s.IsZero() {
+		return zap.String(key, "")
+	}
+	return zap.String(key, payment.Redacted)
 }
 
 // LeveledLogger adapts a *zap.Logger to retryablehttp.LeveledLogger.

@@ -63,7 +63,7 @@ func TestLeveledLoggerRedacts(t *testing.T) {
 		}, zap.InfoLevel, map[string]any{"header": "<http.Header>", "body": "<[]uint8>"}},
 		{"odd key/values", func(g *LeveledLogger) { g.Info("x", "status", 503, "dangling") },
 			zap.InfoLevel, map[string]any{"status": int64(503)}},
-		{"secret value", func(g *LeveledLogger) { g.Info("x", "pass", payment.Secret("hunter2")) },
+		{"secret value", func(g *LeveledLogger) { g.Info("x", "pass", payment.NewSecret("hunter2")) },
 			zap.InfoLevel, map[string]any{"pass": "<payment.Secret>"}},
 	}
 	for _, tt := range tests {
@@ -211,7 +211,7 @@ func TestErrorf(t *testing.T) {
 			"payment: gmo: capture: declined: card declined by issuer", payment.ErrDeclined},
 		{"no args", Errorf("golomt", "refund", payment.ErrInvalidRequest, "100%% refund only"),
 			"payment: golomt: refund: invalid request: 100% refund only", payment.ErrInvalidRequest},
-		{"secret arg redacted", Errorf("gmo", "create", payment.ErrAuthentication, "shop pass %v rejected", payment.Secret("hunter2")),
+		{"secret arg redacted", Errorf("gmo", "create", payment.ErrAuthentication, "shop pass %v rejected", payment.NewSecret("hunter2")),
 			"payment: gmo: create: authentication failed: shop pass [REDACTED] rejected", payment.ErrAuthentication},
 	}
 	for _, tt := range tests {

@@ -90,3 +90,6 @@ type Secret = payment.Secret
 
 // MaskPAN is payment.MaskPAN: at most the first 6 and last 4 digits.
 func MaskPAN(pan string) string { return payment.MaskPAN(pan) }
+
+// NewSecret is [payment.NewSecret], re-exported for adapter authors.
+func NewSecret(s string) Secret { return payment.NewSecret(s) }

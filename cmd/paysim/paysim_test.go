@@ -342,17 +342,17 @@ func TestNotifyTargets(t *testing.T) {
 	p := startTest(t, "-gmo-notify-url", rec.srv.URL+"/notify/gmo", "-golomt-notify-url", rec.srv.URL+"/notify/golomt")
 	ctx := context.Background()
 
-	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.Secret(gmotest.DefaultShopPass), BaseURL: p.GMOURL})
+	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass), BaseURL: p.GMOURL})
 	require.NoError(t, err)
 	created, err := gp.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "paysim-n-1", Amount: payment.MustParseMoney("2000", "JPY")})
 	require.NoError(t, err)
 	tok, err := p.GMO.IssueToken(gmotest.CardApprove, "203012", "123", "TARO")
 	require.NoError(t, err)
-	paid, err := gp.Confirm(ctx, payment.ConfirmRequest{Ref: created.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}, ReturnURL: "https://shop.example/3ds"})
+	paid, err := gp.Confirm(ctx, payment.ConfirmRequest{Ref: created.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}, ReturnURL: "https://shop.example/3ds"})
 	require.NoError(t, err)
 	assert.Equal(t, payment.StatusCaptured, paid.Status)
 
-	op, err := golomt.New(golomt.Config{BearerToken: payment.Secret(p.Golomt.BearerToken()), ChecksumKey: payment.Secret(p.Golomt.Secret()), BaseURL: p.GolomtURL})
+	op, err := golomt.New(golomt.Config{BearerToken: payment.NewSecret(p.Golomt.BearerToken()), ChecksumKey: payment.NewSecret(p.Golomt.Secret()), BaseURL: p.GolomtURL})
 	require.NoError(t, err)
 	inv, err := op.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "paysimn2", Amount: payment.MustParseMoney("5000", "MNT"), ReturnURL: "https://shop.example/back"})
 	require.NoError(t, err)
@@ -377,7 +377,7 @@ func TestNotifyTargets(t *testing.T) {
 func TestRandomFaultsNeverDoubleCharge(t *testing.T) {
 	p := startTest(t, "-fault-rate", "100%", "-faults", "drop-after,unknown-after,error-after", "-fault-apis", "ExecTran", "-seed", "9")
 	ctx := context.Background()
-	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.Secret(gmotest.DefaultShopPass), BaseURL: p.GMOURL})
+	gp, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass), BaseURL: p.GMOURL})
 	require.NoError(t, err)
 	for i := 0; i < 3; i++ {
 		id := "paysim-f-" + strconv.Itoa(i)
@@ -385,7 +385,7 @@ func TestRandomFaultsNeverDoubleCharge(t *testing.T) {
 		require.NoError(t, err)
 		tok, err := p.GMO.IssueToken(gmotest.CardApprove, "203012", "123", "")
 		require.NoError(t, err)
-		paid, err := gp.Confirm(ctx, payment.ConfirmRequest{Ref: created.Ref, Method: &payment.PaymentMethod{CardToken: payment.Secret(tok)}, ReturnURL: "https://shop.example/3ds"})
+		paid, err := gp.Confirm(ctx, payment.ConfirmRequest{Ref: created.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}, ReturnURL: "https://shop.example/3ds"})
 		if err != nil {
 			assert.ErrorIs(t, err, payment.ErrOutcomeUnknown, "a fault after processing is never reported as a plain failure")
 		} else {

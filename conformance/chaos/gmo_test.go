@@ -91,8 +91,8 @@ func gmoGateway(wrap func(fullProvider) fullProvider) gateway {
 			return strings.TrimSuffix(strings.TrimPrefix(path, "/payment/"), ".idPass")
 		}}}
 		p, err := gmo.New(gmo.Config{
-			ShopID: gmotest.DefaultShopID, ShopPass: gmotest.DefaultShopPass,
-			SiteID: gmotest.DefaultSiteID, SitePass: gmotest.DefaultSitePass,
+			ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass),
+			SiteID: gmotest.DefaultSiteID, SitePass: payment.NewSecret(gmotest.DefaultSitePass),
 			TdTenantName: "chaos",
 		}, provider.WithBaseURL(srv.URL), provider.WithTimeout(*flagTimeout), provider.WithHTTPClient(client))
 		if err != nil {
@@ -136,7 +136,7 @@ func (r *gmoRig) token(rec *record, pan string) *payment.PaymentMethod {
 		rec.fail(classUnresolved, "gmotest.IssueToken: %v", err)
 		return nil
 	}
-	return &payment.PaymentMethod{CardToken: payment.Secret(tok)}
+	return &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}
 }
 
 var gmoFlows = []string{"auto", "manual_capture", "void", "refund_full", "refund_partial", "refund_two_partial", "tds_pass", "tds_fail", "decline"}

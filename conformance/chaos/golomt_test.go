@@ -77,8 +77,8 @@ func golomtGateway() gateway {
 			return strings.TrimPrefix(path, "/api/")
 		}}}
 		p, err := golomt.New(golomt.Config{
-			BearerToken: payment.Secret(sim.BearerToken()),
-			ChecksumKey: payment.Secret(sim.Secret()),
+			BearerToken: payment.NewSecret(sim.BearerToken()),
+			ChecksumKey: payment.NewSecret(sim.Secret()),
 			MerchantID:  sim.MerchantID(),
 		}, provider.WithBaseURL(srv.URL), provider.WithTimeout(*flagTimeout), provider.WithHTTPClient(client))
 		if err != nil {

@@ -307,7 +307,7 @@ func (s *shop) payCard(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err = s.cfg.Payments.Confirm(ctx, payment.ConfirmRequest{
 		Ref:       p.Ref,
-		Method:    &payment.PaymentMethod{CardToken: payment.Secret(token)},
+		Method:    &payment.PaymentMethod{CardToken: payment.NewSecret(token)},
 		ReturnURL: s.returnURL(o.ID),
 	})
 	s.record(o.ID, "confirm", "card token", p, err)

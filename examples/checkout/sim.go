@@ -22,7 +22,7 @@ func newSimGMO(sim *gmotest.Server, logger *zap.Logger) (payment.Provider, error
 	cr := sim.Credentials()
 	return gmo.New(gmo.Config{
 		ShopID:       cr.ShopID,
-		ShopPass:     payment.Secret(cr.ShopPass),
+		ShopPass:     payment.NewSecret(cr.ShopPass),
 		TdFlag:       gmo.TdFlag3DS2,
 		TdTenantName: "kessai demo",
 	}, provider.WithBaseURL(sim.URL()), provider.WithLogger(logger))
@@ -34,8 +34,8 @@ func newSimGMO(sim *gmotest.Server, logger *zap.Logger) (payment.Provider, error
 // expired.
 func newSimGolomt(sim *golomttest.Server, lifetime time.Duration, logger *zap.Logger) (payment.Provider, error) {
 	return golomt.New(golomt.Config{
-		BearerToken:     payment.Secret(sim.BearerToken()),
-		ChecksumKey:     payment.Secret(sim.Secret()),
+		BearerToken:     payment.NewSecret(sim.BearerToken()),
+		ChecksumKey:     payment.NewSecret(sim.Secret()),
 		Language:        "en",
 		InvoiceLifetime: lifetime,
 		ExpiryGrace:     5 * time.Second,

@@ -53,7 +53,7 @@ func newHarness(t *testing.T) *conformance.Harness {
 	transport := &http.Transport{}
 	t.Cleanup(transport.CloseIdleConnections)
 	refuse := &refuser{base: transport}
-	p, err := toypay.New(toypay.Config{APIKey: toypaytest.APIKey, WebhookSecret: toypaytest.WebhookSecret},
+	p, err := toypay.New(toypay.Config{APIKey: payment.NewSecret(toypaytest.APIKey), WebhookSecret: payment.NewSecret(toypaytest.WebhookSecret)},
 		provider.WithBaseURL(sim.URL()),
 		provider.WithLogger(logger),
 		provider.WithTimeout(500*time.Millisecond), // the Timeout faults wait for it
@@ -62,7 +62,9 @@ func newHarness(t *testing.T) *conformance.Harness {
 		t.Fatal(err)
 	}
 	token := func(tok string) func(*testing.T) *payment.PaymentMethod {
-		return func(*testing.T) *payment.PaymentMethod { return &payment.PaymentMethod{CardToken: payment.Secret(tok)} }
+		return func(*testing.T) *payment.PaymentMethod {
+			return &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}
+		}
 	}
 	return &conformance.Harness{
 		Provider:           p,

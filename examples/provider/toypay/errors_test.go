@@ -14,7 +14,7 @@ import (
 // TestClassify covers the whole error mapping (the kinds table and the
 // answers that are not ToyPay JSON).
 func TestClassify(t *testing.T) {
-	p, err := New(Config{APIKey: "k", WebhookSecret: "s"})
+	p, err := New(Config{APIKey: payment.NewSecret("k"), WebhookSecret: payment.NewSecret("s")})
 	require.NoError(t, err)
 	const pay = `"id":"pay_ab","order_id":"o","status":"failed","amount":"1000","currency":"JPY","captured":"0","refunded":"0"`
 	tests := []struct {
@@ -57,7 +57,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestClassifySuccess(t *testing.T) {
-	p, err := New(Config{APIKey: "k", WebhookSecret: "s"})
+	p, err := New(Config{APIKey: payment.NewSecret("k"), WebhookSecret: payment.NewSecret("s")})
 	require.NoError(t, err)
 	got, err := p.classify("op", true, &provider.Response{StatusCode: 200, Body: []byte(
 		`{"id":"pay_ab","order_id":"o","status":"partially_refunded","amount":"10.00","currency":"USD","captured":"10.00","refunded":"2.50"}`)})

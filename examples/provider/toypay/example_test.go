@@ -16,7 +16,7 @@ import (
 func Example() {
 	sim := toypaytest.NewServer()
 	defer sim.Close()
-	p, err := toypay.New(toypay.Config{APIKey: toypaytest.APIKey, WebhookSecret: toypaytest.WebhookSecret},
+	p, err := toypay.New(toypay.Config{APIKey: payment.NewSecret(toypaytest.APIKey), WebhookSecret: payment.NewSecret(toypaytest.WebhookSecret)},
 		provider.WithBaseURL(sim.URL()))
 	if err != nil {
 		panic(err)
@@ -26,7 +26,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	pay, err = p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: toypaytest.TokenApprove}})
+	pay, err = p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(toypaytest.TokenApprove)}})
 	if err != nil {
 		panic(err)
 	}
@@ -47,11 +47,11 @@ func Example() {
 func Example_declined() {
 	sim := toypaytest.NewServer()
 	defer sim.Close()
-	p, _ := toypay.New(toypay.Config{APIKey: toypaytest.APIKey, WebhookSecret: toypaytest.WebhookSecret},
+	p, _ := toypay.New(toypay.Config{APIKey: payment.NewSecret(toypaytest.APIKey), WebhookSecret: payment.NewSecret(toypaytest.WebhookSecret)},
 		provider.WithBaseURL(sim.URL()))
 	ctx := context.Background()
 	pay, _ := p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "order-2", Amount: payment.MustParseMoney("10.00", "USD")})
-	_, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: toypaytest.TokenDecline}})
+	_, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(toypaytest.TokenDecline)}})
 	var pe *payment.Error
 	if errors.Is(err, payment.ErrDeclined) && errors.As(err, &pe) {
 		fmt.Println("declined:", pe.GatewayCode)

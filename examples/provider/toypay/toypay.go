@@ -81,11 +81,11 @@ func init() {
 // open builds a provider from "toypay://?base_url=…"; the API key and the
 // webhook secret come from the URL's user info or from the environment.
 func open(_ context.Context, u *url.URL) (payment.Provider, error) {
-	cfg := Config{APIKey: payment.Secret(os.Getenv(EnvAPIKey)), WebhookSecret: payment.Secret(os.Getenv(EnvWebhookSecret))}
+	cfg := Config{APIKey: payment.NewSecret(os.Getenv(EnvAPIKey)), WebhookSecret: payment.NewSecret(os.Getenv(EnvWebhookSecret))}
 	if u.User != nil {
-		cfg.APIKey = payment.Secret(u.User.Username())
+		cfg.APIKey = payment.NewSecret(u.User.Username())
 		if pw, ok := u.User.Password(); ok {
-			cfg.WebhookSecret = payment.Secret(pw)
+			cfg.WebhookSecret = payment.NewSecret(pw)
 		}
 	}
 	var opts []provider.Option
