@@ -25,6 +25,30 @@
 // (a 3-D Secure redirect, a hosted card page, a konbini voucher) are a
 // status plus a [NextAction], not errors.
 //
+// # Routing and notifications
+//
+// A shop selling in several markets holds one [Router]: a Provider over
+// named providers that picks one per CreatePayment by declared [Rule]s
+// (currency, country, amount range, or an explicit provider name in the
+// request) and sends every later call to the provider that created the
+// payment, whose name it puts in front of the [PaymentRef]. A ref of no
+// route is [ErrInvalidRequest], never a call to the wrong gateway. Failover
+// to the next eligible provider happens only when CreatePayment failed with
+// proof that the request never left (a dial or DNS error), never after a
+// money-moving call.
+//
+// [NotificationHandler] turns any Provider (a Router too) into an
+// http.Handler for gateway notifications: it reads the body with a size
+// limit, lets the provider verify it, calls the application's [NotifyFunc]
+// and writes exactly the reply the gateway expects — the acknowledgement
+// on success, the gateway's "send again" reply when the application's
+// function fails, so a storage error never loses an event:
+//
+//	mux.Handle("POST /notify/{provider}", payment.NotificationHandler(router, record))
+//
+// Package middleware adds structured logging and a metrics/tracing hook
+// around any Provider.
+//
 // # Errors
 //
 // Every failure is a non-nil error that matches one sentinel through
