@@ -119,6 +119,9 @@ func (p *Provider) afterAlterError(ctx context.Context, op, api string, t *trade
 // payment returns it unchanged; a captured payment must be refunded.
 func (p *Provider) Void(ctx context.Context, ref payment.PaymentRef) (*payment.Payment, error) {
 	const op = "void"
+	if pay, err, ok := p.voidHook(ctx, ref); ok { // konbini / Pay-easy: async.go
+		return pay, err
+	}
 	orderID, accessID, err := ParseRef(ref)
 	if err != nil {
 		return nil, withOp(err, op)

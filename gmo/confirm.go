@@ -63,6 +63,9 @@ type ExecOptions struct {
 // otherwise.
 func (p *Provider) ConfirmWithOptions(ctx context.Context, req payment.ConfirmRequest, o ExecOptions) (*payment.Payment, error) {
 	const op = "confirm"
+	if pay, err, ok := p.confirmHook(ctx, req, o); ok { // konbini / Pay-easy: async.go
+		return pay, err
+	}
 	orderID, accessID, err := ParseRef(req.Ref)
 	if err != nil {
 		return nil, withOp(err, op)

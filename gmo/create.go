@@ -63,6 +63,8 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 	}
 	switch req.MethodType {
 	case "", payment.MethodCard:
+	case payment.MethodKonbini, payment.MethodPayEasy:
+		return p.createVoucher(ctx, req, kindOfMethod(req.MethodType)) // async.go
 	default:
 		return nil, payment.Unsupported(providerName, op, "only card payments are supported ("+string(req.MethodType)+" is not)")
 	}

@@ -451,7 +451,8 @@ func TestCreateValidation(t *testing.T) {
 		{"usd", payment.CreatePaymentRequest{OrderID: "o1", Amount: payment.MustParseMoney("10.00", "USD")}, payment.ErrInvalidRequest, "Amount"},
 		{"8 digits", payment.CreatePaymentRequest{OrderID: "o1", Amount: jpy(10_000_000)}, payment.ErrInvalidRequest, "Amount"},
 		{"zero", payment.CreatePaymentRequest{OrderID: "o1", Amount: jpy(0)}, payment.ErrInvalidRequest, "Amount"},
-		{"konbini", payment.CreatePaymentRequest{OrderID: "o1", Amount: jpy(100), MethodType: payment.MethodKonbini}, payment.ErrUnsupported, ""},
+		{"konbini above 299999", payment.CreatePaymentRequest{OrderID: "o1", Amount: jpy(300_000), MethodType: payment.MethodKonbini}, payment.ErrInvalidRequest, "Amount"},
+		{"konbini manual capture", payment.CreatePaymentRequest{OrderID: "o1", Amount: jpy(100), MethodType: payment.MethodKonbini, Capture: payment.CaptureManual}, payment.ErrInvalidRequest, "Capture"},
 		{"bad return url", payment.CreatePaymentRequest{OrderID: "o1", Amount: jpy(100), ReturnURL: "javascript:alert(1)"}, payment.ErrInvalidRequest, "ReturnURL"},
 	}
 	for _, tt := range tests {
@@ -790,7 +791,7 @@ func toString(v any) string {
 
 func TestNotificationOtherPayType(t *testing.T) {
 	e := newEnv(t, nil)
-	body := "ShopID=" + gmotest.DefaultShopID + "&OrderID=cvs-1&Status=PAYSUCCESS&Amount=1500&PayType=3&AccessID=9e6c3b46f7fd03ac22693b335286e622"
+	body := "ShopID=" + gmotest.DefaultShopID + "&OrderID=pp-1&Status=PAYSUCCESS&Amount=1500&PayType=5&AccessID=9e6c3b46f7fd03ac22693b335286e622"
 	n, err := e.p.HandleNotification(context.Background(), postForm(body))
 	assert.ErrorIs(t, err, payment.ErrUnsupported)
 	require.NotNil(t, n)

@@ -197,10 +197,13 @@ func (p *Provider) HandleNotification(ctx context.Context, r *http.Request) (*pa
 		return out, nil
 	}
 	out.Kind = payment.NotificationPayment
+	if k := kindOfPayType(n.PayType); k != nil {
+		return p.voucherNotification(ctx, n, out, k) // konbini / Pay-easy: async.go
+	}
 	if n.PayType != "" && n.PayType != "0" {
-		// Konbini, Pay-easy and other multi-payment notifications need
-		// SearchTradeMulti, which this adapter does not implement.
-		return out, payment.Unsupported(providerName, op, "notifications of non-card payments (PayType other than 0)")
+		// Other multi-payment notifications (PayPal, carrier billing …)
+		// are not implemented.
+		return out, payment.Unsupported(providerName, op, "notifications of payment type "+n.PayType+" (only 0 card, 3 konbini, 4 pay-easy)")
 	}
 	if checkOrderID(n.OrderID) != nil {
 		return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidRequest, Field: "OrderID", Message: "notification has no valid order id"}

@@ -107,7 +107,7 @@ func (p *Provider) Capabilities() payment.Capabilities {
 		HostedPage:      false,
 		StoredCards:     p.cfg.SiteID != "",
 		Notifications:   true,
-		AsyncPayments:   false,
+		AsyncPayments:   true,
 		Currencies:      []payment.Currency{payment.JPY},
 	}
 }

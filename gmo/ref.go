@@ -14,13 +14,21 @@ func Ref(orderID, accessID string) payment.PaymentRef {
 }
 
 // ParseRef splits a PaymentRef made by this package into the OrderID and
-// AccessID, validating both.
+// AccessID, validating both. The refs of konbini and Pay-easy payments
+// ("gmo:<OrderID>:<AccessID>:konbini" / ":payeasy") fail with
+// payment.ErrUnsupported: only Confirm, Inquire, Void and notifications
+// take them.
 func ParseRef(ref payment.PaymentRef) (orderID, accessID string, err error) {
 	rest, ok := strings.CutPrefix(string(ref), "gmo:")
 	if !ok {
 		return "", "", payment.InvalidRequest(providerName, "ref", "Ref", "not a gmo payment reference")
 	}
 	orderID, accessID, ok = strings.Cut(rest, ":")
+	if isVoucherRef(ref) {
+		// Reached only by calls that have no voucher path (Capture,
+		// Refund): GMO has no capture or refund for these payments.
+		return "", "", payment.Unsupported(providerName, "ref", "konbini and pay-easy payments have no capture or refund at GMO")
+	}
 	if !ok || checkOrderID(orderID) != nil || !isLowerHex32(accessID) {
 		return "", "", payment.InvalidRequest(providerName, "ref", "Ref", "malformed gmo payment reference")
 	}

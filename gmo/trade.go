@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kessai/payment"
@@ -185,29 +186,35 @@ func (p *Provider) toPayment(t *trade) *payment.Payment {
 	return pay
 }
 
-func cardSummary(masked string) *payment.CardSummary {
-	c := &payment.CardSummary{Masked: payment.MaskPAN(masked)}
-	if n := len(masked); n >= 4 {
-		last := masked[n-4:]
-		if isDigits(last) {
-			c.Last4 = last
-		}
+// cardSummary is the card as SearchTrade shows it. GMO returns CardNo
+// already masked ("************1111", or "411111******1111" for shops
+// shown the first six digits): that form is kept as it is, never masked
+// again (MaskPAN would drop the stars and keep only 10 digits' worth);
+// 'X' is accepted as a mask character too.
+// Digits only (a raw number, which GMO should never return) are masked
+// with payment.MaskPAN; anything else is not echoed. Last4 is taken from
+// the masked form.
+func cardSummary(cardNo string) *payment.CardSummary {
+	c := &payment.CardSummary{}
+	switch {
+	case strings.ContainsAny(cardNo, "*Xx") && isMasked(cardNo):
+		c.Masked = cardNo
+	case isDigits(cardNo):
+		c.Masked = payment.MaskPAN(cardNo)
 	}
-	if c.Masked == "" {
-		c.Masked = masked
-		if !isMasked(masked) {
-			c.Masked = ""
-		}
+	if n := len(c.Masked); n >= 4 && isDigits(c.Masked[n-4:]) {
+		c.Last4 = c.Masked[n-4:]
 	}
 	return c
 }
 
-// isMasked reports whether s contains only '*' and at most 10 digits.
+// isMasked reports whether s contains only mask characters ('*', or 'X')
+// and at most 10 digits.
 func isMasked(s string) bool {
 	d := 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c == '*':
+		case c == '*' || c == 'X' || c == 'x':
 		case '0' <= c && c <= '9':
 			d++
 		default:
@@ -242,9 +249,12 @@ func (p *Provider) newPayment(orderID, accessID string, st payment.Status, amoun
 	}
 }
 
-// Inquire returns the gateway's current view of the payment (SearchTrade).
-// It moves no money.
+// Inquire returns the gateway's current view of the payment (SearchTrade;
+// SearchTradeMulti for konbini and Pay-easy). It moves no money.
 func (p *Provider) Inquire(ctx context.Context, ref payment.PaymentRef) (*payment.Payment, error) {
+	if pay, err, ok := p.inquireHook(ctx, ref); ok { // konbini / Pay-easy: async.go
+		return pay, err
+	}
 	orderID, accessID, err := ParseRef(ref)
 	if err != nil {
 		return nil, withOp(err, "inquire")
