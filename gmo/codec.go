@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"crypto/subtle"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -174,14 +175,7 @@ func encodeCP932(field, s string) ([]byte, error) {
 // decodeCP932 decodes raw cp932 bytes to UTF-8. ASCII bodies (the common
 // case) are converted without the decoder. Undecodable bytes become U+FFFD.
 func decodeCP932(b []byte) string {
-	ascii := true
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCII(b) {
 		return string(b)
 	}
 	out, _, err := transform.Bytes(japanese.ShiftJIS.NewDecoder(), b)
@@ -189,6 +183,22 @@ func decodeCP932(b []byte) string {
 		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}
 	return string(out)
+}
+
+// isASCII reports whether b has no byte ≥ 0x80, eight bytes at a time.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // kv is one response field. Keys keep the gateway's spelling; lookups are
@@ -213,14 +223,27 @@ const maxPairs = 512
 // the charset label, trailing CR/LF trimmed, split on '&' and then on the
 // first '=' only, never URL-decoded. It fails only on a body that has no
 // Key=Value pair at all.
+//
+// Replies carrying a 3-D Secure redirect (ACS=1 or ACS=2) have '&' inside
+// values; they are rare, so the body is first split plainly in one pass,
+// which also notices the ACS field, and parsed again with gluing only then.
 func parseResponse(body []byte) (response, error) {
 	body = bytes.TrimRight(body, "\r\n")
 	s := decodeCP932(body)
-	var r response
 	if s == "" {
-		return r, errMalformed
+		return response{}, errMalformed
 	}
-	acs := isACSBody(s)
+	r, acs, err := parsePairs(s, false)
+	if acs || err != nil && isACSBody(s) {
+		r, _, err = parsePairs(s, true)
+	}
+	return r, err
+}
+
+// parsePairs splits s into pairs. With glue, a segment that does not start
+// with an ACS key continues the previous URL/Base64 value. It reports
+// whether it saw an ACS=1 or ACS=2 field.
+func parsePairs(s string, glue bool) (r response, acs bool, err error) {
 	n := strings.Count(s, "&") + 1
 	if n > maxPairs {
 		n = maxPairs
@@ -233,29 +256,35 @@ func parseResponse(body []byte) (response, error) {
 		} else {
 			seg, s = s, ""
 		}
-		k, v, ok := strings.Cut(seg, "=")
-		if acs && len(r.pairs) > 0 && isURLKey(r.pairs[len(r.pairs)-1].k) && (!ok || !isACSKey(k)) {
+		if len(seg) == 5 && (seg[4] == '1' || seg[4] == '2') && strings.EqualFold(seg[:4], "ACS=") {
+			acs = true
+		}
+		eq := strings.IndexByte(seg, '=')
+		if glue && len(r.pairs) > 0 && isURLKey(r.pairs[len(r.pairs)-1].k) && (eq < 0 || !isACSKey(seg[:eq])) {
 			// A '&' inside a URL or Base64 value: glue it back.
 			last := &r.pairs[len(r.pairs)-1]
 			last.v = joinSeg(last.v, seg)
 			continue
 		}
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
+		if eq < 0 {
 			if seg == "" {
 				continue
 			}
-			return response{}, errMalformed
+			return response{}, acs, errMalformed
+		}
+		k, v := strings.TrimSpace(seg[:eq]), seg[eq+1:]
+		if k == "" {
+			return response{}, acs, errMalformed
 		}
 		if len(r.pairs) == maxPairs {
-			return response{}, errMalformed
+			return response{}, acs, errMalformed
 		}
 		r.pairs = append(r.pairs, kv{k, v})
 	}
 	if len(r.pairs) == 0 {
-		return response{}, errMalformed
+		return response{}, acs, errMalformed
 	}
-	return r, nil
+	return r, acs, nil
 }
 
 func joinSeg(v, seg string) string { return v + "&" + seg }
