@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
 
 	"github.com/kessai/payment"
@@ -39,7 +40,9 @@ func fullWidthText(op, field, s string, maxBytes int, kana bool) (string, error)
 	if !utf8.ValidString(s) {
 		return "", payment.InvalidRequest(providerName, op, field, "not valid UTF-8")
 	}
-	s = width.Widen.String(s)
+	// Widen turns "ﾀﾞ" into "タ" + U+3099 (combining voiced mark); NFC
+	// composes them to "ダ".
+	s = norm.NFC.String(width.Widen.String(s))
 	var b strings.Builder
 	b.Grow(len(s))
 	enc := japanese.ShiftJIS.NewEncoder()
