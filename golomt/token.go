@@ -106,6 +106,10 @@ func (p *Provider) PayWithToken(ctx context.Context, req TokenPaymentRequest) (*
 		return pay, p.logErr(op, r.txn, err)
 	case pay.Status == payment.StatusFailed:
 		return pay, p.logErr(op, r.txn, p.declined(op, pay))
+	case pay.Status == payment.StatusUnknown:
+		// A verified answer with a null errorCode does not say whether the
+		// card was charged: settle it like a lost answer.
+		return p.resolve(ctx, op, r, nil)
 	}
 	p.logOK(op, pay)
 	return pay, nil
