@@ -64,6 +64,55 @@
 //     strings, or fmt %+v / %#v of results and notifications, in any
 //     scenario.
 //
+// # Exact expectations
+//
+// Questions provider authors ask, answered by what the scenarios assert:
+//
+//   - A full refund repeated (Idempotency/FullRefundRepeated, with
+//     Capabilities.Refund): after a successful Refund with a nil Amount,
+//     the same request again must return a nil error and the payment with
+//     StatusRefunded and Refunded equal to Harness.Amount; the ledger must
+//     show exactly one refund and Refunded equal to Harness.Amount. An
+//     error, even payment.ErrInvalidRequest or payment.ErrDuplicate, fails
+//     the scenario (payment.RefundRequest documents the no-op). Capture
+//     and Confirm repeated are looser: a nil error with StatusCaptured, or
+//     an error matching payment.ErrInvalidRequest or payment.ErrDuplicate
+//     (Confirm: ErrDuplicate or ErrInvalidRequest), with one charge on the
+//     ledger either way.
+//   - An unknown ref (Invalid/UnknownRef): Confirm, Inquire (when the
+//     provider is a payment.Inquirer) and Refund (with
+//     Capabilities.Refund) of the string "conformance-no-such-ref" must
+//     fail with an error matching payment.ErrNotFound or
+//     payment.ErrInvalidRequest; requests are not counted here, so asking
+//     the gateway is allowed. An empty ref (Invalid/EmptyRef) must fail
+//     with payment.ErrInvalidRequest and zero requests, for Confirm,
+//     Capture (with ManualCapture) and Refund (with Refund).
+//   - An error next to a non-nil *payment.Payment is allowed. With an
+//     error the suite checks only that the payment's %+v and %#v (and its
+//     Card and NextAction) hold no secret; it does not check its fields or
+//     record its status as a transition. Scenarios that care look at the
+//     error: a decline must match payment.ErrDeclined, and its gateway
+//     code may sit on the *payment.Error or on Payment.GatewayCode; after
+//     a fault, payment.ErrOutcomeUnknown is accepted with any payment,
+//     payment.ErrUnavailable only when the ledger did not change. Every
+//     error must match one of the payment sentinels (or be a context
+//     error) and hold no secret. With a nil error the payment is required
+//     and fully checked.
+//   - Error.RetrySafe is not asserted by any scenario of Run. It means
+//     "resending the identical request cannot move money twice", and the
+//     chaos run (conformance/chaos) acts on it the way an application
+//     would: an error matching payment.ErrUnavailable with RetrySafe set is
+//     retried once, and any double charge that follows is reported. So on
+//     calls that move no money (Inquire, and CreatePayment where
+//     registering moves no money) set RetrySafe on ErrUnavailable and
+//     ErrRateLimited; provider.Client does this by itself for requests
+//     marked provider.Request.Idempotent, and retries them. On a
+//     money-moving call set it only when the gateway proved it applied
+//     nothing (a refusal before processing, or an inquiry that shows the
+//     call did not land); never next to payment.ErrOutcomeUnknown. Note
+//     that the router fails CreatePayment over to another gateway only on
+//     proof the request never left the process, not on RetrySafe alone.
+//
 // # Wiring a new provider
 //
 // Write an offline simulator of the gateway (an httptest.Server speaking its
@@ -99,6 +148,27 @@
 //   - Secrets: every credential, key, card token and card number the
 //     provider and simulator use. Logs: wire the provider's logger with
 //     [NewLogger] and pass its function here.
+//
+// In short, the checklist (examples/provider/toypay is a complete small
+// provider that follows it and passes Run):
+//
+//  1. A simulator with a ledger of money moved per order, a request
+//     counter, fault injection for the next request of an operation and
+//     the gateway's notifications as *http.Request values.
+//  2. Capabilities that tell the truth; payment.Voider and
+//     payment.Inquirer implemented exactly when Void and Inquiry are
+//     declared; everything else payment.ErrUnsupported before any I/O.
+//  3. Validation before any I/O (order id, currency, decimals, maximum
+//     amount) with payment.ErrInvalidRequest naming the field.
+//  4. Money-moving requests never resent; ambiguous answers resolved by
+//     one inquiry or reported as payment.ErrOutcomeUnknown.
+//  5. Notifications verified, then reported as the state an inquiry
+//     returns; bodies read with a bound.
+//  6. A newHarness that fills every hook the simulator can support, with
+//     Secrets listing every credential, token and card number, and Logs
+//     wired through [NewLogger]; then conformance.Run in the provider's
+//     conformance_test.go, and `go test -v -run Conformance` to read which
+//     scenarios were skipped and why.
 //
 // Hooks are called from one goroutine per subtest, except in the
 // Concurrency scenario, where ApproveMethod, Customer, Ledger and the
