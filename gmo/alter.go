@@ -55,7 +55,7 @@ func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (*pa
 	}
 	_, err = p.alter(ctx, op, "AlterTran", t, "SALES", t.Amount)
 	if err != nil {
-		return p.afterAlterError(ctx, op, "AlterTran", t, err, func(n *trade) bool { return n.Status == "SALES" || n.Status == "CAPTURE" })
+		return p.afterAlterError(ctx, op, t, err, func(n *trade) bool { return n.Status == "SALES" || n.Status == "CAPTURE" })
 	}
 	p.cache.markCaptured(accessID)
 	pay := p.newPayment(orderID, accessID, payment.StatusCaptured, t.Amount)
@@ -90,7 +90,11 @@ func (p *Provider) alter(ctx context.Context, op, api string, t *trade, job stri
 
 // afterAlterError resolves an ambiguous AlterTran/ChangeTran with
 // SearchTrade: applied(n) says whether the new state shows the change.
-func (p *Provider) afterAlterError(ctx context.Context, op, api string, t *trade, err error, applied func(*trade) bool) (*payment.Payment, error) {
+// When it does not, the request may still be queued at GMO and applied
+// moments later (an unchanged status proves nothing once it may have been
+// sent), so the answer is StatusUnknown with ErrOutcomeUnknown: resolve it
+// with Inquire, never assume nothing happened.
+func (p *Provider) afterAlterError(ctx context.Context, op string, t *trade, err error, applied func(*trade) bool) (*payment.Payment, error) {
 	if !isAmbiguous(err) {
 		return nil, err
 	}
@@ -103,16 +107,7 @@ func (p *Provider) afterAlterError(ctx context.Context, op, api string, t *trade
 	if applied(n) {
 		return p.toPayment(n), nil
 	}
-	if inFlight(err) || api == "ChangeTran" {
-		// E82/E90: another request for this transaction is still being
-		// processed. ChangeTran is not guarded by a state change (a second
-		// one would refund again), so after any ambiguity it is only
-		// "not applied yet".
-		return p.stillInFlight(op, t.OrderID, t.AccessID, t.Amount, err)
-	}
-	return p.toPayment(n), &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: true,
-		GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
-		Message: "the gateway did not apply the change (status " + strings.ToLower(n.Status) + "); it is safe to call again"}
+	return p.stillInFlight(op, t.OrderID, t.AccessID, t.Amount, err)
 }
 
 // Void cancels an authorization with AlterTran JobCd=VOID. Voiding a voided
@@ -140,7 +135,7 @@ func (p *Provider) Void(ctx context.Context, ref payment.PaymentRef) (*payment.P
 		return nil, stateError(op, t.Status, "only an authorization can be voided")
 	}
 	if _, err := p.alter(ctx, op, "AlterTran", t, "VOID", 0); err != nil {
-		return p.afterAlterError(ctx, op, "AlterTran", t, err, func(n *trade) bool { return n.Status == "VOID" })
+		return p.afterAlterError(ctx, op, t, err, func(n *trade) bool { return n.Status == "VOID" })
 	}
 	pay := p.newPayment(orderID, accessID, payment.StatusCanceled, t.Amount)
 	p.log.Info("voided", zap.String("order_id", orderID))
@@ -206,7 +201,7 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (*paym
 	if want != 0 && want < t.Amount {
 		remaining := t.Amount - want
 		if _, err := p.alter(ctx, op, "ChangeTran", t, "CAPTURE", remaining); err != nil {
-			return p.afterAlterError(ctx, op, "ChangeTran", t, err, func(n *trade) bool {
+			return p.afterAlterError(ctx, op, t, err, func(n *trade) bool {
 				return n.Amount == remaining && (n.Status == "CAPTURE" || n.Status == "SALES")
 			})
 		}
@@ -226,7 +221,7 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (*paym
 			_, err = p.alter(ctx, op, "AlterTran", t, job, 0)
 		}
 		if err != nil {
-			return p.afterAlterError(ctx, op, "AlterTran", t, err, func(n *trade) bool {
+			return p.afterAlterError(ctx, op, t, err, func(n *trade) bool {
 				return n.Status == "VOID" || n.Status == "RETURN" || n.Status == "RETURNX"
 			})
 		}
@@ -274,13 +269,14 @@ func inFlight(err error) bool {
 	return false
 }
 
-// stillInFlight reports an outcome the gateway may still be producing:
+// stillInFlight reports an outcome the gateway may still be producing (the
+// request may have reached GMO and SearchTrade shows no effect yet):
 // StatusUnknown and ErrOutcomeUnknown, to be resolved later with Inquire.
 func (p *Provider) stillInFlight(op, orderID, accessID string, amount int64, err error) (*payment.Payment, error) {
 	p.log.Warn("outcome unknown", zap.String("order_id", orderID), zap.String("op", op))
 	return p.newPayment(orderID, accessID, payment.StatusUnknown, amount), &payment.Error{
 		Provider: providerName, Op: op, Kind: payment.ErrOutcomeUnknown,
 		GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
-		Message: "the gateway may still be processing the request; resolve with Inquire later, never resend",
+		Message: "the request may have reached the gateway and the inquiry shows no effect yet; it may still be applied: resolve with Inquire later, never resend",
 	}
 }

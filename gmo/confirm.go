@@ -39,11 +39,17 @@ import (
 // without checking the error.
 //
 // An ambiguous outcome (timeout or cut connection after sending, HTTP 5xx,
-// E82/E90/E91/42C) is never resent: Confirm asks SearchTrade and returns the
-// gateway's truth. If even that fails it returns StatusUnknown with an
-// ErrOutcomeUnknown error (which also matches ctx.Err() when the context
-// ended). Confirming an order that was already executed answers the
-// existing state without charging again.
+// an HTML page, E82/E90/E91/42C) is never resent: Confirm asks SearchTrade.
+// An executed order is reported as it stands. An order that shows no change
+// yet is StatusUnknown with an ErrOutcomeUnknown error, because the request
+// may still be applied moments later: resolve it with Inquire (the same
+// when SearchTrade fails too; the error then also matches ctx.Err() when
+// the context ended). An ExecTran whose reply was lost while GMO started
+// 3-D Secure (SearchTrade shows AUTHENTICATED) lost the customer's
+// redirect for good: Confirm fails with ErrDeclined matching
+// [ErrRedirectLost] and a nil payment; no money moved, and the payment
+// must be created again with a new order id. Confirming an order that was
+// already executed answers the existing state without charging again.
 func (p *Provider) Confirm(ctx context.Context, req payment.ConfirmRequest) (*payment.Payment, error) {
 	return p.ConfirmWithOptions(ctx, req, ExecOptions{})
 }
@@ -231,7 +237,7 @@ func (p *Provider) execTran(ctx context.Context, orderID, accessID string, req p
 	}
 	r, err := p.call(ctx, op, "ExecTran", &f, false, nil)
 	if err != nil {
-		return p.afterExecError(ctx, op, orderID, accessID, e, err)
+		return p.afterExecError(ctx, op, "ExecTran", orderID, accessID, e, err)
 	}
 	switch acs := r.get("ACS"); acs {
 	case "0":
@@ -272,7 +278,7 @@ func validRedirect(u string) bool {
 // money-moving call: the outcome is unknown, so reconcile.
 func (p *Provider) badReply(ctx context.Context, op, orderID, accessID string, e entry, msg string) (*payment.Payment, error) {
 	cause := &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrOutcomeUnknown, Message: msg}
-	return p.afterExecError(ctx, op, orderID, accessID, e, cause)
+	return p.afterExecError(ctx, op, "ExecTran", orderID, accessID, e, cause)
 }
 
 // existing reports an order that was executed before (Confirm repeated).
@@ -282,9 +288,15 @@ func (p *Provider) existing(t *trade) (*payment.Payment, error) {
 	return p.toPayment(t), nil
 }
 
-// afterExecError handles a failed ExecTran/SecureTran(2). Ambiguous
+// afterExecError handles a failed ExecTran/SecureTran(2) (api). Ambiguous
 // failures and E11010001 (already executed) are resolved with SearchTrade.
-func (p *Provider) afterExecError(ctx context.Context, op, orderID, accessID string, e entry, err error) (*payment.Payment, error) {
+//
+// After an ambiguous failure the request may have reached GMO, so an
+// unchanged status proves nothing: the request may still be queued and
+// applied moments later. Only an executed status is a definite answer;
+// anything else is StatusUnknown with ErrOutcomeUnknown (resolve with
+// Inquire), except the lost 3-D Secure redirect (see redirectLost).
+func (p *Provider) afterExecError(ctx context.Context, op, api, orderID, accessID string, e entry, err error) (*payment.Payment, error) {
 	switch {
 	case isAmbiguous(err):
 		t, pay, rerr := p.reconcile(ctx, op, orderID, accessID, e.amount, err)
@@ -296,15 +308,12 @@ func (p *Provider) afterExecError(ctx context.Context, op, orderID, accessID str
 		if executed(t.Status) {
 			return p.toPayment(t), nil
 		}
-		if inFlight(err) {
-			return p.stillInFlight(op, orderID, accessID, e.amount, err)
+		if api == "ExecTran" && t.Status == "AUTHENTICATED" && !inFlight(err) {
+			return nil, p.redirectLost(op, orderID, err)
 		}
-		// Not executed (UNPROCESSED / AUTHENTICATED). GMO executes an
-		// AccessID at most once, so confirming again cannot charge twice.
-		pay = p.toPayment(t)
-		return pay, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: true,
-			GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
-			Message: "the gateway did not execute the payment (status " + strings.ToLower(t.Status) + "); confirming again is safe"}
+		// UNPROCESSED (or AUTHENTICATED after SecureTran2): not executed
+		// yet, which is not "not executed".
+		return p.stillInFlight(op, orderID, accessID, e.amount, err)
 	case hasCode(err, "E11010001"), hasCode(err, "E01050004"):
 		// Already executed (or not executable in its state): report the
 		// existing state when it was executed, never execute again.
@@ -315,6 +324,23 @@ func (p *Provider) afterExecError(ctx context.Context, op, orderID, accessID str
 		return p.existing(t)
 	}
 	return nil, err
+}
+
+// redirectLost is the answer to an ExecTran whose reply was lost (or
+// unusable) while SearchTrade shows AUTHENTICATED: GMO started 3-D Secure
+// and issued a redirect (RedirectUrl, or ACSUrl/PaReq) that never reached
+// us. SearchTrade does not return it and GMO refuses a second ExecTran for
+// the AccessID (E11010001), so the order can never be paid; no money moved
+// (an AUTHENTICATED order holds no authorization). It is ErrDeclined, like
+// a failed 3-D Secure, with a nil payment (the order reads as pending at
+// GMO) and Err matching ErrRedirectLost. Not retry-safe: start again with a
+// new order id.
+func (p *Provider) redirectLost(op, orderID string, cause error) error {
+	p.log.Warn("3-D Secure redirect lost", zap.String("order_id", orderID), zap.String("op", op))
+	return &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrDeclined,
+		GatewayCode: codeOf(cause), GatewayCodes: gatewayCodes(cause), Err: ErrRedirectLost,
+		Message: "GMO started 3-D Secure (status authenticated) but its reply with the customer's redirect was lost or unusable " +
+			"and cannot be issued again; no money moved and this order cannot be paid: create a new payment with a new order id"}
 }
 
 func codeOf(err error) string {
@@ -402,7 +428,7 @@ func (p *Provider) secureTran(ctx context.Context, orderID, accessID string, ret
 	}
 	r, err := p.call(ctx, op, api, &f, false, nil)
 	if err != nil {
-		return p.afterExecError(ctx, op, orderID, accessID, e, err)
+		return p.afterExecError(ctx, op, api, orderID, accessID, e, err)
 	}
 	return p.executed(ctx, op, orderID, accessID, e, r)
 }

@@ -109,24 +109,47 @@
 //     match; Amount must match when the notification reports the current
 //     status); Config.SkipNotificationVerification turns this off.
 //   - SeqMode is always 0 (logical card numbering).
+//   - A 3-D Secure redirect lost with the ExecTran reply is treated as
+//     unrecoverable (ErrDeclined + [ErrRedirectLost]; see Reconciliation):
+//     the fact sheet names no call that returns it again.
 //
 // # Reconciliation
 //
 // A money-moving request (ExecTran, SecureTran, SecureTran2, AlterTran,
 // ChangeTran) is never resent once it may have reached GMO. After a
 // timeout or cut connection, HTTP 5xx, an HTML page, an unparseable reply,
-// or E82/E90/E91/42C, the adapter asks SearchTrade and returns the
-// gateway's truth: the new state when the call took effect, or an
-// ErrUnavailable error with RetrySafe set (and the unchanged payment) when
-// it did not and a repeat is guarded by GMO (an AccessID executes once;
-// SALES, VOID, RETURN need the previous state). Two cases stay
-// StatusUnknown with payment.ErrOutcomeUnknown even when SearchTrade shows
-// no change yet: E82/E90 (GMO is still processing another request for the
-// transaction) and ChangeTran (a partial refund that a repeat would apply
-// twice). If SearchTrade fails as well, the result is StatusUnknown with
-// payment.ErrOutcomeUnknown, also matching ctx.Err() when the context ended;
-// resolve it later with Inquire. GMO executes an AccessID at most once, so
-// confirming an executed order again only reports the existing state.
+// or E82/E90/E91/42C, the adapter asks SearchTrade once and returns the
+// gateway's truth when it shows the change (the new state, nil error).
+// When it shows no change yet, that proves nothing: the request may still
+// be queued at GMO and applied moments later, so the answer is
+// StatusUnknown with payment.ErrOutcomeUnknown — never "nothing happened".
+// The same answer, also matching ctx.Err() when the context ended, comes
+// when SearchTrade fails as well. Resolve it later with Inquire; when
+// Inquire shows the old state the application may call again: GMO executes
+// an AccessID at most once, SALES, VOID and RETURN need the previous state,
+// so a second Confirm, Capture, Void or full Refund cannot move money
+// twice (a partial refund, ChangeTran, can: check the refunded amount
+// first). payment.ErrUnavailable (RetrySafe) is returned only for requests
+// that provably never left (dial errors, refused connections); E92 is
+// payment.ErrRateLimited (RetrySafe).
+//
+// One ambiguous case has a definite answer: an ExecTran whose reply was
+// lost (or unusable) while SearchTrade shows AUTHENTICATED. GMO started
+// 3-D Secure and issued a redirect (RedirectUrl, or ACSUrl/PaReq) that
+// never reached the adapter. SearchTrade does not return it (gmo-protocol
+// §3.6 lists its fields), GMO refuses a second ExecTran for the AccessID
+// (E11010001 [U]), and the Tds2Auth restart belongs to CallbackType=2
+// only, so the order can never be paid; an AUTHENTICATED order holds no
+// authorization, so no money moved. Confirm fails with
+// payment.ErrDeclined, not retry-safe, a nil payment and an error matching
+// [ErrRedirectLost] (GatewayCodes keeps the codes of the lost reply): as
+// after a failed 3-D Secure, create the payment again with a new order id.
+// Inquire keeps reading such an order as StatusPending (GMO's state); an
+// application that records it as failed moves pending → failed, which
+// Status.CanBecome allows. The exception is E82/E90 (GMO reports another
+// request for the transaction in progress, which may hold the redirect):
+// that stays ErrOutcomeUnknown.
+//
 // EntryTran and SearchTrade move no money and are sent as idempotent.
 //
 // # Wire format

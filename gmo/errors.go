@@ -18,6 +18,13 @@ func (c codePair) String() string { return c.Code + "/" + c.Info }
 
 var errMalformed = errors.New("malformed gmo response")
 
+// ErrRedirectLost is the cause (errors.Is) of the ErrDeclined error Confirm
+// returns when GMO started 3-D Secure for an ExecTran whose reply, carrying
+// the customer's redirect, was lost: the order stays AUTHENTICATED at GMO
+// (it reads as StatusPending), can never be paid, and no money moved.
+// Create a new payment with a new order id.
+var ErrRedirectLost = errors.New("gmo: 3-d secure redirect lost; the order cannot be paid, start a new order")
+
 // codeMessage is the English and Japanese text of a GMO code.
 type codeMessage struct{ en, ja string }
 

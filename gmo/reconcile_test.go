@@ -23,9 +23,8 @@ import (
 type outcome int
 
 const (
-	applied    outcome = iota + 1 // the gateway processed it: success reported
-	notApplied                    // it did not: ErrUnavailable, retry-safe, then a retry works
-	inFlight                      // it may still be processing: StatusUnknown + ErrOutcomeUnknown
+	applied  outcome = iota + 1 // the gateway processed it: success reported
+	inFlight                    // no effect seen yet (it may still be applied): StatusUnknown + ErrOutcomeUnknown, then Inquire and a new call work
 )
 
 func TestReconcileExecTran(t *testing.T) {
@@ -35,18 +34,18 @@ func TestReconcileExecTran(t *testing.T) {
 		want  outcome
 	}{
 		{"connection cut after processing", gmotest.Fault{Kind: gmotest.FaultDropAfterProcess}, applied},
-		{"connection cut before processing", gmotest.Fault{Kind: gmotest.FaultDropBeforeProcess}, notApplied},
+		{"connection cut before processing", gmotest.Fault{Kind: gmotest.FaultDropBeforeProcess}, inFlight},
 		{"HTTP 500 after processing", gmotest.Fault{Kind: gmotest.FaultServerErrorAfterProcess}, applied},
-		{"HTTP 503 without processing", gmotest.Fault{Kind: gmotest.FaultServerError}, notApplied},
-		{"HTML 502 page without processing", gmotest.Fault{Kind: gmotest.FaultHTML, Status: 502}, notApplied},
+		{"HTTP 503 without processing", gmotest.Fault{Kind: gmotest.FaultServerError}, inFlight},
+		{"HTML 502 page without processing", gmotest.Fault{Kind: gmotest.FaultHTML, Status: 502}, inFlight},
 		{"E90 after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "E90010001"}, applied},
 		{"E91 after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "E91020001"}, applied},
 		{"42C after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "42C010000"}, applied},
 		{"E82 after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "E82010001"}, applied},
-		{"E91 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E91019999"}, notApplied},
+		{"E91 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E91019999"}, inFlight},
 		{"E90 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E90010001"}, inFlight},
 		{"E82 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E82010001"}, inFlight},
-		{"42C without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "42C010000"}, notApplied},
+		{"42C without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "42C010000"}, inFlight},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,27 +64,19 @@ func TestReconcileExecTran(t *testing.T) {
 				assert.True(t, got.Captured.Equal(jpy(1000)))
 				assert.Equal(t, 1, e.ledger(t, p.OrderID).Charges)
 			case inFlight:
+				// An unchanged SearchTrade proves nothing once the request
+				// may have reached GMO: never "nothing happened".
 				assert.ErrorIs(t, err, payment.ErrOutcomeUnknown)
+				assert.Equal(t, payment.ErrOutcomeUnknown, payment.KindOf(err), "exactly one kind")
+				assert.NotErrorIs(t, err, payment.ErrUnavailable)
 				require.NotNil(t, got)
 				assert.Equal(t, payment.StatusUnknown, got.Status)
+				assert.Equal(t, 0, e.ledger(t, p.OrderID).Charges)
 				inq, err := e.p.Inquire(ctx, p.Ref)
 				require.NoError(t, err)
 				assert.Equal(t, payment.StatusPending, inq.Status)
-				got, err = e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, gmotest.CardApprove)})
-				require.NoError(t, err)
-				assert.Equal(t, payment.StatusCaptured, got.Status)
-				assert.Equal(t, 1, e.ledger(t, p.OrderID).Charges)
-			case notApplied:
-				require.Error(t, err)
-				assert.ErrorIs(t, err, payment.ErrUnavailable)
-				assert.Equal(t, payment.KindOf(err), payment.ErrUnavailable, "exactly one kind")
-				var pe *payment.Error
-				require.ErrorAs(t, err, &pe)
-				assert.True(t, pe.RetrySafe)
-				require.NotNil(t, got)
-				assert.Equal(t, payment.StatusPending, got.Status)
-				assert.Equal(t, 0, e.ledger(t, p.OrderID).Charges)
-				// The caller may confirm again; it charges once.
+				// Resolved as not executed: the caller may confirm again;
+				// it charges once.
 				got, err = e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, gmotest.CardApprove)})
 				require.NoError(t, err)
 				assert.Equal(t, payment.StatusCaptured, got.Status)
@@ -114,12 +105,12 @@ func TestReconcileCardOutcomes(t *testing.T) {
 		e := newEnv(t, nil)
 		p := e.create(t, payment.CaptureManual, 1000)
 		got, err := e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, gmotest.CardUnknownNoCharge)})
-		assert.ErrorIs(t, err, payment.ErrUnavailable)
+		assert.ErrorIs(t, err, payment.ErrOutcomeUnknown, "GMO says the state is unknown; SearchTrade shows no change yet")
 		var pe *payment.Error
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, "E91020001", pe.GatewayCode, "the gateway's code is kept")
 		require.NotNil(t, got)
-		assert.Equal(t, payment.StatusPending, got.Status)
+		assert.Equal(t, payment.StatusUnknown, got.Status)
 		assert.Equal(t, 0, e.ledger(t, p.OrderID).Charges)
 	})
 }
@@ -192,9 +183,9 @@ func TestReconcileInquiryFails(t *testing.T) {
 		require.NoError(t, err)
 		sim.InjectFault("ExecTran", gmotest.Fault{Kind: gmotest.FaultDelay, Delay: 2 * time.Second})
 		got, err := p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret(tok)}})
-		assert.ErrorIs(t, err, payment.ErrUnavailable)
+		assert.ErrorIs(t, err, payment.ErrOutcomeUnknown, "the request may still be applied: not \"nothing happened\"")
 		require.NotNil(t, got)
-		assert.Equal(t, payment.StatusPending, got.Status)
+		assert.Equal(t, payment.StatusUnknown, got.Status)
 		assert.Equal(t, 1, sim.Calls("ExecTran"))
 		assert.Equal(t, 1, sim.Calls("SearchTrade"))
 	})
@@ -211,8 +202,8 @@ func TestReconcileAlter(t *testing.T) {
 		{"500 after processing", gmotest.Fault{Kind: gmotest.FaultServerErrorAfterProcess}, applied},
 		{"E91 after processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknownAfterProcess, Code: "E91019999"}, applied},
 		{"E90 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E90010001"}, inFlight},
-		{"E91 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E91019999"}, notApplied},
-		{"cut before processing", gmotest.Fault{Kind: gmotest.FaultDropBeforeProcess}, notApplied},
+		{"E91 without processing", gmotest.Fault{Kind: gmotest.FaultGatewayUnknown, Code: "E91019999"}, inFlight},
+		{"cut before processing", gmotest.Fault{Kind: gmotest.FaultDropBeforeProcess}, inFlight},
 	}
 	type op struct {
 		name    string
@@ -264,27 +255,14 @@ func TestReconcileAlter(t *testing.T) {
 				calls := e.sim.Calls(o.api)
 				got, err := o.call(e, p.Ref)
 				assert.Equal(t, calls+1, e.sim.Calls(o.api), "never resent")
-				want := f.want
-				if want == notApplied && o.api == "ChangeTran" {
-					// ChangeTran is not guarded by a state change: an
-					// unapplied one is only "not applied yet".
-					want = inFlight
-				}
-				if want == inFlight {
+				if f.want == inFlight {
 					assert.ErrorIs(t, err, payment.ErrOutcomeUnknown)
+					assert.NotErrorIs(t, err, payment.ErrUnavailable)
 					require.NotNil(t, got)
 					assert.Equal(t, payment.StatusUnknown, got.Status)
 					inq, ierr := e.p.Inquire(ctx, p.Ref)
 					require.NoError(t, ierr)
 					assert.NotEqual(t, o.status, inq.Status, "nothing happened yet")
-					got, err = o.call(e, p.Ref)
-				}
-				if want == notApplied {
-					require.Error(t, err)
-					assert.ErrorIs(t, err, payment.ErrUnavailable)
-					var pe *payment.Error
-					require.ErrorAs(t, err, &pe)
-					assert.True(t, pe.RetrySafe)
 					got, err = o.call(e, p.Ref)
 				}
 				require.NoError(t, err)
@@ -363,9 +341,13 @@ func TestEntryTranResend(t *testing.T) {
 		e := newEnv(t, nil)
 		p := e.create(t, payment.CaptureAutomatic, 1000)
 		e.sim.InjectFault("ExecTran", gmotest.Fault{Kind: gmotest.FaultHTML, Status: 403})
-		_, err := e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, gmotest.CardApprove)})
-		assert.ErrorIs(t, err, payment.ErrUnavailable, "reconciled: nothing happened")
-		assert.False(t, errors.Is(err, payment.ErrOutcomeUnknown))
+		got, err := e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: e.token(t, gmotest.CardApprove)})
+		// A 403 page may come from a proxy in front of GMO or from GMO's
+		// own edge: it does not prove the request was not processed.
+		assert.ErrorIs(t, err, payment.ErrOutcomeUnknown)
+		assert.False(t, errors.Is(err, payment.ErrUnavailable))
+		require.NotNil(t, got)
+		assert.Equal(t, payment.StatusUnknown, got.Status)
 		assert.Equal(t, 0, e.ledger(t, p.OrderID).Charges)
 	})
 }

@@ -153,7 +153,7 @@ func TestWireReplies(t *testing.T) {
 		pay, err := p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: "o-3", Amount: jpy(10), ReturnURL: "https://shop.example/r"})
 		require.NoError(t, err)
 		_, err = p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{CardToken: payment.NewSecret("tok")}})
-		assert.ErrorIs(t, err, payment.ErrUnavailable)
+		assert.ErrorIs(t, err, payment.ErrOutcomeUnknown, "SearchTrade shows no change yet")
 		assert.Len(t, s.got["SearchTrade"], 1, "reconciled")
 	})
 	t.Run("SearchTrade for another transaction is not trusted", func(t *testing.T) {
