@@ -30,6 +30,10 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
+	// Writes is the number of attempts that put the request (or part of
+	// it) on a connection: more than 1 means the gateway may have received
+	// it more than once (only Idempotent requests are resent after a write).
+	Writes int
 }
 
 // MaxResponseBytes bounds a gateway response body.

@@ -161,10 +161,12 @@ type call struct {
 	// the caller's goroutine, read by checkRetry on the same goroutine.
 	attempt int
 	// wrote is set by httptrace when the current attempt has put its
-	// headers (and so possibly the whole request) on the connection.
-	wrote atomic.Bool
-	body  []byte
-	trace httptrace.ClientTrace
+	// headers (and so possibly the whole request) on the connection;
+	// writes counts the attempts that did.
+	wrote  atomic.Bool
+	writes atomic.Int32
+	body   []byte
+	trace  httptrace.ClientTrace
 }
 
 type callKey struct{}
@@ -187,7 +189,11 @@ func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 		method = http.MethodPost
 	}
 	st := &call{idempotent: req.Idempotent, method: method}
-	st.trace.WroteHeaders = func() { st.wrote.Store(true) }
+	st.trace.WroteHeaders = func() {
+		if !st.wrote.Swap(true) {
+			st.writes.Add(1)
+		}
+	}
 	ctx = httptrace.WithClientTrace(context.WithValue(ctx, callKey{}, st), &st.trace)
 
 	// The body is []byte, so retryablehttp rewinds it with a fresh
@@ -213,7 +219,7 @@ func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, t.finalError(ctx, req.Op, st, err)
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: st.body}, nil
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: st.body, Writes: int(st.writes.Load())}, nil
 }
 
 // beforeAttempt runs before every attempt (retryablehttp's RequestLogHook):

@@ -169,6 +169,7 @@ func TestDoServerErrors(t *testing.T) {
 			assert.Equal(t, tt.wantStatus, resp.StatusCode, "status")
 			assert.Equal(t, tt.wantBody, string(resp.Body), "body")
 			assert.Equal(t, tt.wantHits, hits.Load(), "server hits")
+			assert.Equal(t, int(tt.wantHits), resp.Writes, "attempts written")
 		})
 	}
 }
@@ -516,6 +517,7 @@ func TestDoNotSentThenSent(t *testing.T) {
 	assert.Equal(t, "ok", string(resp.Body), "body")
 	assert.Equal(t, int32(2), dials.Load(), "dials")
 	assert.Equal(t, int32(1), hits.Load(), "server hits")
+	assert.Equal(t, 1, resp.Writes, "the refused attempt wrote nothing")
 }
 
 // TestDoTimeoutBeforeSend: an attempt that times out while still dialling
