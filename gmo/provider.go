@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptrace"
 	"strings"
 	"sync/atomic"
 
@@ -119,7 +118,7 @@ var formHeader = http.Header{"Content-Type": {formContentType}}
 
 // callInfo reports what happened on the wire during one call.
 type callInfo struct {
-	writes atomic.Int32 // requests fully or partly written
+	writes atomic.Int32 // attempts that wrote the request, fully or partly (provider.Response.Writes)
 }
 
 // call sends one API request and parses the reply. The returned error is a
@@ -137,11 +136,6 @@ func (p *Provider) call(ctx context.Context, op, api string, f *form, idem bool,
 		}
 		return response{}, f.err
 	}
-	if info != nil {
-		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-			WroteRequest: func(httptrace.WroteRequestInfo) { info.writes.Add(1) },
-		})
-	}
 	resp, err := p.client.Do(ctx, &provider.Request{
 		Op:         op,
 		Method:     http.MethodPost,
@@ -150,6 +144,9 @@ func (p *Provider) call(ctx context.Context, op, api string, f *form, idem bool,
 		Body:       f.buf,
 		Idempotent: idem,
 	})
+	if info != nil && resp != nil {
+		info.writes.Store(int32(resp.Writes))
+	}
 	if err != nil {
 		var pe *payment.Error
 		if errors.As(err, &pe) {
