@@ -49,6 +49,12 @@ func (p *Provider) HandleNotification(ctx context.Context, r *http.Request) (*pa
 			Message: "push checksum does not verify"})
 	}
 	txn := res.TransactionID.S
+	if a := res.Amount.S; a != "" && !plainAmount(a) {
+		// Signed, but not an amount as the bank writes it ("-5", twenty
+		// digits): it could not go into the Payment.Ref reported below.
+		return nil, p.logErr(op, txn, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrInvalidRequest, Field: "amount",
+			Message: "push amount is not a plain decimal amount"})
+	}
 	rf := ref{kind: kindInvoice, txn: txn}
 	if _, err := payment.ParseMoney(res.Amount.S, payment.MNT.Code); err == nil {
 		rf.amount = res.Amount.S
