@@ -463,3 +463,86 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHandlePush feeds pushes (signed from fuzzed fields, wrongly signed,
+// or raw) to HandleNotification, trusted or confirmed with /api/inquiry.
+// Only a push whose checksum verifies is reported; it is confirmed with
+// one inquiry unless trusted; the reported payment's ref parses back (the
+// application calls Inquire with it); paid means errorCode "000" for
+// exactly the amount reported.
+func FuzzHandlePush(f *testing.F) {
+	f.Add(false, uint8(0), "test000001", "000", "1", "", uint8(0), []byte(nil))
+	f.Add(true, uint8(0), "test000001", "300", "1", "", uint8(1), []byte(nil))
+	f.Add(false, uint8(0), "test000001", "null", "1500.00", "", uint8(2), []byte(nil))
+	f.Add(true, uint8(0), "T1", "000", "-5", "", uint8(0), []byte(nil))
+	f.Add(true, uint8(0), "T1", "000", "00000000000000001500", "", uint8(0), []byte(nil))
+	f.Add(false, uint8(1), "test000001", "000", "1", "", uint8(0), []byte(nil))
+	f.Add(false, uint8(2), "", "", "", "", uint8(0), []byte(`{"amount":"1","bank":"Голомт банк","errorDesc":"Картын хугацаа дууссан","checksum":"8e2538fac797d6828ca93c34a4487c54e75803a18978d425dfec3c6863f60aac","errorCode":"300","cardHolder":"9496250","transactionId":"test000001","cardNumber":"949625******0003"}`))
+	f.Fuzz(func(t *testing.T, trust bool, mode uint8, txn, code, amount, token string, inq uint8, raw []byte) {
+		b := &fzBank{}
+		b.calls = map[string]int{}
+		p, err := New(Config{BearerToken: payment.NewSecret(fzBearer), ChecksumKey: payment.NewSecret(fzKey), TrustPush: trust},
+			provider.WithBaseURL("http://golomt.invalid"), provider.WithHTTPClient(&http.Client{Transport: b}),
+			provider.WithMaxRetries(0), provider.WithClock(fixedClock{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		null := func(s string) string {
+			if s == "null" {
+				return ""
+			}
+			return s
+		}
+		body := raw
+		switch mode % 3 {
+		case 0:
+			body = fzJSON("transactionId", txn, "errorCode", code, "errorDesc", "x", "amount", amount, "token", token,
+				"cardNumber", "949625******0003", "checksum", p.sign.checksum(txn, null(code), null(amount), null(token)))
+		case 1:
+			body = fzJSON("transactionId", txn, "errorCode", code, "amount", amount, "checksum", strings.Repeat("1", 64))
+		}
+		inqCode := [...]string{"000", "300", "null"}[int(inq)%3]
+		b.replies = map[string]fzReply{"/api/inquiry": {status: 200, body: fzJSON("transactionId", txn, "errorCode", inqCode,
+			"amount", amount, "checksum", p.sign.checksum(txn, null(inqCode), null(amount), ""))}}
+		req, _ := http.NewRequest(http.MethodPost, "https://shop.example/golomt/push", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		n, err := p.HandleNotification(context.Background(), req)
+		res, perr := parsePush(body)
+		signed := perr == nil && p.sign.verify(res.Checksum.S, res.TransactionID.S, res.ErrorCode.S, res.Amount.S, res.Token.S)
+		if trust && b.total() != 0 || !trust && b.total() > 1 || (!signed && b.total() != 0) {
+			t.Fatalf("calls %v (trusted %v, signed %v)", b.calls, trust, signed)
+		}
+		if err != nil {
+			fzCheckError(t, err)
+			if n != nil {
+				t.Fatalf("notification next to %v", err)
+			}
+			return
+		}
+		if !signed || n == nil || n.Payment == nil {
+			t.Fatalf("accepted push %q (signed %v)", body, signed)
+		}
+		pay := n.Payment
+		fzNoSecrets(t, fmt.Sprintf("%+v", *pay), fmt.Sprintf("%+v", *n))
+		if n.OrderID != res.TransactionID.S || pay.OrderID != n.OrderID || n.Status != pay.Status {
+			t.Fatalf("notification %+v for %q", n, res.TransactionID.S)
+		}
+		r, rerr := parseRef("inquire", pay.Ref)
+		if rerr != nil || r.txn != res.TransactionID.S {
+			t.Fatalf("payment ref %q does not parse back: %v", pay.Ref, rerr)
+		}
+		seen := res.ErrorCode.S
+		if !trust {
+			seen = null(inqCode)
+			if n.Verified != (seen == res.ErrorCode.S) {
+				t.Fatalf("verified %v: push %q, inquiry %q", n.Verified, res.ErrorCode.S, seen)
+			}
+		}
+		if pay.Status == payment.StatusCaptured {
+			reported, err := payment.ParseMoney(res.Amount.S, "MNT")
+			if seen != CodeApproved || err != nil || !pay.Captured.Equal(reported) || !pay.Amount.Equal(reported) {
+				t.Fatalf("captured %v of %v from code %q amount %q", pay.Captured, pay.Amount, seen, res.Amount.S)
+			}
+		}
+	})
+}
