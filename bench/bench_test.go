@@ -94,9 +94,10 @@ type pair func(b *testing.B, n int) (adapter, raw func(i int) error)
 //   - adapter and raw: each alone, with allocations and CPU time per call
 //     (of the whole process: the loopback simulator is included, in both);
 //   - interleaved: both in one loop, in alternating order, reporting the
-//     mean latency of each and adapter/raw, the figure to read. Load from
-//     other processes falls on both sides alike, so the ratio is steady
-//     where absolute times are not.
+//     mean latency of each and adapter/raw, the figure to read, and
+//     adapter/raw-cpu, the ratio of the process CPU time spent on each
+//     side. Load from other processes falls on both sides alike, so the
+//     ratios are steady where absolute times are not.
 func runPair(b *testing.B, setup pair) {
 	b.Run("adapter", func(b *testing.B) {
 		adapter, _ := setup(b, b.N)
@@ -124,27 +125,38 @@ func runPair(b *testing.B, setup pair) {
 	})
 	b.Run("interleaved", func(b *testing.B) {
 		adapter, raw := setup(b, b.N)
-		var ta, tr time.Duration
+		// Wall and CPU time of each side; the CPU time is the process's
+		// (client and simulator), read around each call.
+		var ta, tr, ca, cr time.Duration
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			first, second, t1, t2 := adapter, raw, &ta, &tr
+			first, second, t1, t2, c1, c2 := adapter, raw, &ta, &tr, &ca, &cr
 			if i%2 == 1 {
-				first, second, t1, t2 = raw, adapter, &tr, &ta
+				first, second, t1, t2, c1, c2 = raw, adapter, &tr, &ta, &cr, &ca
 			}
+			cpu0, _ := cpuTime()
 			start := time.Now()
 			if err := first(i); err != nil {
 				b.Fatal(err)
 			}
 			mid := time.Now()
+			cpu1, _ := cpuTime()
 			if err := second(i); err != nil {
 				b.Fatal(err)
 			}
+			end := time.Now()
+			cpu2, _ := cpuTime()
 			*t1 += mid.Sub(start)
-			*t2 += time.Since(mid)
+			*t2 += end.Sub(mid)
+			*c1 += cpu1 - cpu0
+			*c2 += cpu2 - cpu1
 		}
 		b.ReportMetric(float64(ta.Nanoseconds())/float64(b.N), "adapter-ns/op")
 		b.ReportMetric(float64(tr.Nanoseconds())/float64(b.N), "raw-ns/op")
 		b.ReportMetric(float64(ta)/float64(tr), "adapter/raw")
+		if cr > 0 {
+			b.ReportMetric(float64(ca)/float64(cr), "adapter/raw-cpu")
+		}
 	})
 }
 
