@@ -225,6 +225,22 @@ type Harness struct {
 	// StatusExpired, StatusCanceled or StatusFailed.
 	Expire func(ctx context.Context, p *payment.Payment) error
 
+	// AsyncMethod returns a payment method for an asynchronous voucher
+	// payment (exactly one of payment.PaymentMethod.Konbini and PayEasy
+	// set) that the gateway accepts. The Async scenarios create payments
+	// with the matching CreatePaymentRequest.MethodType; they need
+	// Capabilities.AsyncPayments and are skipped without this hook.
+	AsyncMethod func(t *testing.T) *payment.PaymentMethod
+	// PayVoucher plays the customer paying p's voucher at the store, ATM
+	// or bank. Afterwards the gateway holds the money (the ledger shows one
+	// charge) and sends its notification. For a voucher that is no longer
+	// payable (expired, canceled) it returns an error or does nothing.
+	PayVoucher func(ctx context.Context, p *payment.Payment) error
+	// ExpireVoucher lets the deadline of p's voucher pass (advance the
+	// simulator's clock). Afterwards Inquire must report StatusExpired.
+	// Nil means Expire is used.
+	ExpireVoucher func(ctx context.Context, p *payment.Payment) error
+
 	// Requests reports how many HTTP requests the gateway has received so
 	// far. The suite uses it to prove invalid and unsupported calls fail
 	// before any I/O.

@@ -62,6 +62,10 @@ func harnessFor(sim *paymenttest.Provider, prov payment.Provider, logs func() st
 			"4242424242424242", "4000000000000002", "4000000000003220"},
 		Logs: logs,
 	}
+	if sim.Capabilities().AsyncPayments {
+		h.AsyncMethod = func(*testing.T) *payment.PaymentMethod { return konbini() }
+		h.PayVoucher = func(_ context.Context, p *payment.Payment) error { return sim.PayVoucher(p.Ref) }
+	}
 	if !sim.Capabilities().HostedPage {
 		h.ApproveMethod = func(*testing.T) *payment.PaymentMethod { return paymenttest.Approve() }
 		h.DeclineMethod = func(*testing.T) *payment.PaymentMethod { return paymenttest.Decline() }
@@ -111,6 +115,24 @@ func forge(sim *paymenttest.Provider, orderID string, f conformance.Forgery) (*h
 	r.ContentLength = int64(len(b))
 	r.Header.Set(paymenttest.SignatureHeader, sig) // the original signature
 	return r, nil
+}
+
+func konbini() *payment.PaymentMethod {
+	return &payment.PaymentMethod{Konbini: &payment.Konbini{Chain: "10001", CustomerName: "山田 太郎", CustomerKana: "ヤマダ タロウ",
+		Phone: "0312345678", ContactName: "Shop", ContactPhone: "0312345678", ContactHours: "09:00-18:00"}}
+}
+
+// TestPaymenttestPayEasy runs the suite with Pay-easy as the async method.
+func TestPaymenttestPayEasy(t *testing.T) {
+	conformance.Run(t, func(t *testing.T) *conformance.Harness {
+		sim, _, logs := newPaymenttest(t, paymenttest.Config{})
+		h := harnessFor(sim, sim, logs)
+		h.AsyncMethod = func(*testing.T) *payment.PaymentMethod {
+			return &payment.PaymentMethod{PayEasy: &payment.PayEasy{CustomerName: "山田 花子", CustomerKana: "ヤマダ ハナコ",
+				Phone: "0312345678", DeadlineDays: 5, ContactName: "Shop", ContactPhone: "0312345678", ContactHours: "09:00-18:00"}}
+		}
+		return h
+	})
 }
 
 func TestPaymenttestCard(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 // the skip message names the capability or the hook.
 func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Helper()
-	runAll(t, suite(), newHarness)
+	runAll(t, append(suite(), asyncGroup()), newHarness)
 }
 
 func runAll(t *testing.T, scs []scenario, newHarness func(t *testing.T) *Harness) {

@@ -145,6 +145,7 @@ func New(cfg Config, opts ...provider.Option) (*Provider, error) {
 		ManualCapture: true, PartialCapture: true, Refund: true, PartialRefund: true,
 		MultipleRefunds: true, Void: true, Inquiry: true, ThreeDSecure: true, Notifications: true,
 	}
+	// AsyncPayments follows Config.Capabilities when set, else it is on.
 	if cfg.Capabilities != nil {
 		caps = *cfg.Capabilities
 		if len(caps.Currencies) > 0 {
@@ -163,7 +164,13 @@ func New(cfg Config, opts ...provider.Option) (*Provider, error) {
 	if cfg.HostedPage {
 		caps.ThreeDSecure = false
 	}
-	caps.StoredCards, caps.AsyncPayments = false, false
+	caps.StoredCards = false
+	if cfg.Capabilities == nil {
+		caps.AsyncPayments = true // konbini / Pay-easy vouchers (async.go)
+	}
+	if cfg.HostedPage {
+		caps.AsyncPayments = false
+	}
 	if !caps.Refund {
 		caps.PartialRefund, caps.MultipleRefunds = false, false
 	}

@@ -38,6 +38,11 @@ type record struct {
 	result    int
 	next      *payment.NextAction
 
+	// method is the payment's method type; voucher the payment numbers of
+	// an issued konbini / Pay-easy voucher (async.go).
+	method  payment.MethodType
+	voucher *payment.Voucher
+
 	seq     int
 	updated time.Time
 }
@@ -90,6 +95,10 @@ func (p *Provider) snapshot(r *record) *payment.Payment {
 	if r.status == payment.StatusRequiresAction && r.next != nil {
 		n := *r.next
 		pay.NextAction = &n
+	}
+	if r.status == payment.StatusPending && r.voucher != nil {
+		v := *r.voucher
+		pay.NextAction = &payment.NextAction{Type: payment.NextActionVoucher, Voucher: &v}
 	}
 	return pay
 }
@@ -185,8 +194,13 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 	if err := p.checkAmount(op, "Amount", req.Amount); err != nil {
 		return nil, err
 	}
-	if req.MethodType != "" && req.MethodType != payment.MethodCard {
+	async := isVoucher(req.MethodType)
+	switch {
+	case req.MethodType == "" || req.MethodType == payment.MethodCard:
+	case !async || !p.caps.AsyncPayments:
 		return nil, p.unsupported(op, "only card payments are simulated")
+	case req.Capture == payment.CaptureManual:
+		return nil, p.invalid(op, "Capture", "voucher payments are captured when the customer pays")
 	}
 	if req.Capture == payment.CaptureManual && !p.caps.ManualCapture {
 		return nil, p.unsupported(op, "manual capture is not supported")
@@ -211,7 +225,7 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 		r := &record{
 			ref: newRef(), orderID: req.OrderID, amount: amt, capture: req.Capture, returnURL: req.ReturnURL,
 			authorized: zero, captured: zero, refunded: zero, updated: p.clock.Now(), seq: 1,
-			status: payment.StatusPending,
+			status: payment.StatusPending, method: req.MethodType,
 		}
 		if p.hosted {
 			r.status = payment.StatusRequiresAction
@@ -279,13 +293,14 @@ func (p *Provider) Confirm(ctx context.Context, req payment.ConfirmRequest) (pay
 		if p.hosted {
 			return nil, p.unsupported(op, "the customer pays on the hosted page; confirm without a method")
 		}
-		if m.StoredCard != nil || m.Konbini != nil || m.PayEasy != nil {
+		voucherMethod := (m.Konbini != nil || m.PayEasy != nil) && p.caps.AsyncPayments
+		if m.StoredCard != nil || (m.Konbini != nil || m.PayEasy != nil) && !voucherMethod {
 			return nil, p.unsupported(op, "only card tokens are simulated")
 		}
 		if m.Installments != nil && m.Installments.Plan != payment.PlanLump {
 			return nil, p.unsupported(op, "installments are not simulated")
 		}
-		if m.CardToken.IsZero() {
+		if m.CardToken.IsZero() && !voucherMethod {
 			return nil, p.invalid(op, "Method.CardToken", "empty card token")
 		}
 		tok = m.CardToken
@@ -302,6 +317,16 @@ func (p *Provider) Confirm(ctx context.Context, req payment.ConfirmRequest) (pay
 	}
 	pre := func() error {
 		r := p.lookup(req.Ref)
+		if r != nil && req.Method != nil && (isVoucher(r.method) || req.Method.Konbini != nil || req.Method.PayEasy != nil) {
+			if !isVoucher(r.method) {
+				return p.invalid(op, "Method", "the payment was created as a card payment")
+			}
+			_, err := p.voucherMethod(op, r.method, req.Method)
+			return err
+		}
+		if r != nil && isVoucher(r.method) && req.Return != nil {
+			return p.invalid(op, "Return", "voucher payments have no redirect")
+		}
 		if r != nil && kindOf(tok) == tokenChallenge && p.caps.ThreeDSecure && req.ReturnURL == "" && r.returnURL == "" {
 			return p.invalid(op, "ReturnURL", "a challenge needs a return URL")
 		}
@@ -330,7 +355,14 @@ func (p *Provider) Confirm(ctx context.Context, req payment.ConfirmRequest) (pay
 			}
 			return p.snapshot(r), nil
 		}
-		// StatusPending, card provider.
+		// StatusPending.
+		if isVoucher(r.method) {
+			if req.Method != nil && r.voucher == nil {
+				days, _ := p.voucherMethod(op, r.method, req.Method)
+				p.issueVoucher(r, req.Method, days)
+			}
+			return p.snapshot(r), nil
+		}
 		if tok.IsZero() {
 			return p.snapshot(r), nil
 		}
