@@ -155,20 +155,26 @@
 //	404, 405, 3xx                                      ErrAuthentication    wrong base URL / path
 //	429                                                ErrRateLimited       RetrySafe
 //	500, 5xx, other HTML page, unreadable 2xx body     ErrUnavailable       RetrySafe; calls that move no money
+//	  ... on /api/invoice                              ErrOutcomeUnknown    the invoice may exist; never resent
 //	  ... on /api/pay                                  ErrOutcomeUnknown    resolved by /api/check, never resent
 //	response checksum does not verify                  ErrInvalidSignature  (/api/pay: resolved by /api/check)
 //	transport: not sent / may have been sent           from provider.Client ErrUnavailable / ErrOutcomeUnknown
 //
 // HTML instead of JSON means a proxy, a login page or the bank's IP
 // allow-list: the error message says to check the bearer token, the base
-// URL and this server's IP. An invoice whose answer was lost is not resent
-// blindly: the adapter asks /api/inquiry whether the bank knows the
-// transactionId; if not it sends the invoice once more, if so it fails with
-// ErrOutcomeUnknown (create the payment again with a new order id; no
-// money moved). /api/inquiry, /api/check, /api/get/token and the settlement
-// report move nothing and are retried by the HTTP client; /api/invoice and
-// /api/confirmation are not resent by it once they may have left; /api/pay
-// is never resent at all.
+// URL and this server's IP. An invoice whose answer was lost or unusable
+// (timeout, dropped connection, 5xx, an HTML page other than 401/403/404/
+// 405/3xx, an unreadable body) is never resent: the invoice may exist, or
+// be created moments later by a request still in flight at the bank, so an
+// /api/inquiry "Payment not found." proves nothing, and a resend of a
+// created invoice fails as a duplicate. /api/inquiry does not return the
+// invoice id, so nobody can reach that invoice's page and no money can
+// move on it: CreatePayment fails with ErrOutcomeUnknown and a nil payment
+// (create the payment again with a new order id). /api/inquiry,
+// /api/check, /api/get/token and the settlement report move nothing and
+// are retried by the HTTP client; /api/invoice and /api/confirmation are
+// not resent by it once they may have left; /api/pay is never resent at
+// all.
 //
 // # Choices
 //

@@ -119,6 +119,13 @@ func (p *Provider) Refund(context.Context, payment.RefundRequest) (*payment.Paym
 // (GET) to the hosted card page; AltURL is the SocialPay page and Deeplink
 // the SocialPay deeplink when Config.SocialDeeplink is set. OrderID is the
 // bank's transactionId and ReturnURL its callback. It moves no money.
+//
+// The invoice is never resent once it may have left: when its answer is
+// lost or unusable (timeout, dropped connection, HTTP 5xx, an HTML page,
+// an unreadable body) the invoice may exist without its id reaching us,
+// and CreatePayment fails with ErrOutcomeUnknown and a nil payment. Nobody
+// has that invoice's page, so no money can move on it: create the payment
+// again with a new order id.
 func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentRequest) (*payment.Payment, error) {
 	const op = "create"
 	if err := req.Validate(); err != nil {
@@ -157,9 +164,14 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 		wire.SocialDeeplink = "Y"
 	}
 	now := p.clock.Now()
-	resp, err := p.sendInvoice(ctx, op, wire)
+	resp, err := p.post(ctx, op, p.urls.invoice, wire, false)
 	if err != nil {
-		return nil, p.logErr(op, req.OrderID, err)
+		if errors.Is(err, payment.ErrOutcomeUnknown) {
+			// It may have left: the invoice may exist (or be created in a
+			// moment) and a resend would fail as a duplicate.
+			return nil, p.logErr(op, req.OrderID, invoiceLost(op, againPayment, err))
+		}
+		return nil, p.logErr(op, req.OrderID, err) // provably not sent
 	}
 	var ir invoiceResponse
 	a := answer{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: resp.Body}
@@ -167,15 +179,21 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 		a.result = true
 	}
 	if !a.result || resp.StatusCode != http.StatusOK {
-		return nil, p.logErr(op, req.OrderID, classifyOrUnreadable(op, a, false))
+		e := classifyOrUnreadable(op, a, false)
+		if errors.Is(e, payment.ErrUnavailable) {
+			// HTTP 5xx, a proxy's HTML page, an unreadable 2xx body: the
+			// bank may have created the invoice before (or behind) it.
+			return nil, p.logErr(op, req.OrderID, invoiceLost(op, againPayment, e))
+		}
+		return nil, p.logErr(op, req.OrderID, e)
 	}
 	if ir.TransactionID.S != req.OrderID || !p.sign.verify(ir.Checksum.S, ir.Invoice.S, ir.TransactionID.S) {
 		return nil, p.logErr(op, req.OrderID, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrInvalidSignature,
 			Message: "invoice response checksum does not verify"})
 	}
 	if !validWireID(ir.Invoice.S, 64) {
-		return nil, p.logErr(op, req.OrderID, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrUnavailable,
-			Message: "invoice id has unexpected characters"})
+		return nil, p.logErr(op, req.OrderID, invoiceLost(op, againPayment, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrUnavailable,
+			Message: "invoice id has unexpected characters"}))
 	}
 	r := ref{kind: kindInvoice, txn: req.OrderID, invoice: ir.Invoice.S, amount: amount, created: now.Unix()}
 	pay := p.newPayment(r, req.Amount, now)
@@ -188,30 +206,40 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 	return pay, nil
 }
 
-// sendInvoice posts an invoice. Creating an invoice moves no money, but a
-// blind resend of one that was created fails as a duplicate and loses the
-// invoice id, so the HTTP client never resends it after it may have left.
-// When the answer is lost (timeout, dropped connection, HTTP 5xx), the
-// bank is asked whether it knows the transactionId: if not, the invoice is
-// sent once more; if it does, the invoice exists but its id is lost, and
-// the error (ErrOutcomeUnknown) says to start again with a new order id.
-func (p *Provider) sendInvoice(ctx context.Context, op string, wire invoiceRequest) (*provider.Response, error) {
-	for attempt := 0; ; attempt++ {
-		resp, err := p.post(ctx, op, p.urls.invoice, wire, false)
-		lost := errors.Is(err, payment.ErrOutcomeUnknown) || (err == nil && resp.StatusCode >= 500)
-		if !lost || ctx.Err() != nil {
-			return resp, err
-		}
-		_, lerr := p.lookup(ctx, op, ref{kind: kindInvoice, txn: wire.TransactionID})
-		switch {
-		case errors.Is(lerr, payment.ErrNotFound) && attempt == 0:
-			continue // never created: safe to send again
-		case lerr == nil || errors.Is(lerr, payment.ErrNotFound):
-			return nil, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrOutcomeUnknown,
-				Message: "the invoice may have been created but its answer was lost (no money moved); create the payment again with a new order id"}
-		}
-		return resp, err
+// What to do after invoiceLost.
+const (
+	againPayment      = "create the payment again with a new order id"
+	againRegistration = "start the card registration again with a new transaction id"
+)
+
+// invoiceLost is the error of an invoice request that may have created the
+// invoice without giving us its id: a lost or unusable answer (timeout,
+// dropped connection, HTTP 5xx, an HTML page, an unreadable body). The
+// invoice is never sent again: asking /api/inquiry cannot prove it was not
+// created (the request may still be in flight at the bank, so "Payment not
+// found." proves nothing), and a resend of a created one fails as a
+// duplicate. /api/inquiry does not return the invoice id either, so the
+// hosted page of that invoice is out of reach: nobody can pay it and no
+// money can move on it. The answer is ErrOutcomeUnknown: create the
+// payment again with a new order id. Err keeps the cause only when it is of
+// the same kind (a transport error, which also matches ctx.Err()), so that
+// the error matches exactly one kind.
+//
+// again says what to do instead ("create the payment again with a new
+// order id"). RegisterCard's /api/confirmation invoice is handled alike.
+func invoiceLost(op, again string, cause error) error {
+	e := &payment.Error{Provider: Name, Op: op, Kind: payment.ErrOutcomeUnknown,
+		Message: "the invoice may have been created but its answer was lost (no money moved, and none can: nobody has its page); " +
+			again + ", never resend this one"}
+	var pe *payment.Error
+	switch {
+	case errors.Is(cause, payment.ErrOutcomeUnknown):
+		e.Err = cause
+	case errors.As(cause, &pe):
+		e.GatewayCode = pe.GatewayCode
+		e.Err = errors.New(pe.Message)
 	}
+	return e
 }
 
 // pageAction is the redirect to the hosted card page of invoice.

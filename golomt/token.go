@@ -179,6 +179,9 @@ type CardRegistration struct {
 
 // RegisterCard starts a card registration (POST /api/confirmation). Its
 // request checksum formula is UNCERTAIN: see Config.RegistrationFormula.
+// Like CreatePayment's invoice it is never resent once it may have left: a
+// lost or unusable answer is ErrOutcomeUnknown (start again with a new
+// transaction id).
 func (p *Provider) RegisterCard(ctx context.Context, req CardRegistrationRequest) (*CardRegistration, error) {
 	const op = "register"
 	if req.TransactionID == "" {
@@ -197,11 +200,15 @@ func (p *Provider) RegisterCard(ctx context.Context, req CardRegistrationRequest
 		TransactionID: req.TransactionID,
 		Checksum:      p.sign.checksum(pick(p.cfg.RegistrationFormula, vals)...),
 	}
-	// Not resent after it may have left: a resend of a processed request
-	// fails as a duplicate and loses the invoice id (as for invoices).
+	// Never resent after it may have left: a resend of a processed request
+	// fails as a duplicate and the invoice id is lost (as for invoices, see
+	// invoiceLost).
 	resp, err := p.post(ctx, op, p.urls.confirmation, wire, false)
 	if err != nil {
-		return nil, p.logErr(op, req.TransactionID, err)
+		if errors.Is(err, payment.ErrOutcomeUnknown) {
+			return nil, p.logErr(op, req.TransactionID, invoiceLost(op, againRegistration, err))
+		}
+		return nil, p.logErr(op, req.TransactionID, err) // provably not sent
 	}
 	var ir invoiceResponse
 	a := answer{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: resp.Body}
@@ -209,15 +216,19 @@ func (p *Provider) RegisterCard(ctx context.Context, req CardRegistrationRequest
 		a.result = true
 	}
 	if !a.result {
-		return nil, p.logErr(op, req.TransactionID, classifyOrUnreadable(op, a, false))
+		e := classifyOrUnreadable(op, a, false)
+		if errors.Is(e, payment.ErrUnavailable) {
+			return nil, p.logErr(op, req.TransactionID, invoiceLost(op, againRegistration, e))
+		}
+		return nil, p.logErr(op, req.TransactionID, e)
 	}
 	if ir.TransactionID.S != req.TransactionID || !p.sign.verify(ir.Checksum.S, ir.Invoice.S, ir.TransactionID.S) {
 		return nil, p.logErr(op, req.TransactionID, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrInvalidSignature,
 			Message: "confirmation response checksum does not verify"})
 	}
 	if !validWireID(ir.Invoice.S, 64) {
-		return nil, p.logErr(op, req.TransactionID, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrUnavailable,
-			Message: "invoice id has unexpected characters"})
+		return nil, p.logErr(op, req.TransactionID, invoiceLost(op, againRegistration, &payment.Error{Provider: Name, Op: op,
+			Kind: payment.ErrUnavailable, Message: "invoice id has unexpected characters"}))
 	}
 	lang := p.lang(req.Language)
 	return &CardRegistration{
