@@ -4,6 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -74,6 +79,69 @@ func FuzzMoneyFromMinor(f *testing.F) {
 		back, err := ParseMoney(m.Decimal(), code)
 		if err != nil || !back.Equal(m) || back.MinorUnits() != minor {
 			t.Fatalf("%d %s → %q → %v (%v)", minor, code, m.Decimal(), back, err)
+		}
+	})
+}
+
+// FuzzReturnFromRequest: a browser's return (GET query, or POST with a
+// form body) yields exactly the query's well-formed pairs followed by the
+// form's, or an ErrInvalidRequest; a form body over MaxRedirectBody is
+// refused. Seeds: testdata/fuzz/FuzzReturnFromRequest.
+func FuzzReturnFromRequest(f *testing.F) {
+	f.Add(true, uint8(0), "invoice=ORDER1&status_code=000", "desc=%D0%90")
+	f.Add(false, uint8(0), "AccessID=3618be802c7ac572414274731e50cb6c&t=1", "")
+	f.Add(true, uint8(0), "", "PaRes=eJzVWNmu4zYS%2FRXD&MD=3618be802c7ac572414274731e50cb6c")
+	f.Add(true, uint8(1), "a=1", "b=2")
+	f.Add(true, uint8(0), "a=1;b=2", "c=%zz")
+	f.Add(false, uint8(0), "a=%zz&b=2", "")
+	f.Fuzz(func(t *testing.T, post bool, ct uint8, query, body string) {
+		if strings.ContainsAny(query, "# \t\r\n") {
+			return // not a request line a browser sends
+		}
+		types := [...]string{"application/x-www-form-urlencoded", "", "text/plain", "multipart/form-data; boundary=x",
+			"application/x-www-form-urlencoded; charset=Shift_JIS"}
+		method := http.MethodGet
+		if post {
+			method = http.MethodPost
+		}
+		r := httptest.NewRequest(method, "https://shop.example/return", strings.NewReader(body))
+		r.URL.RawQuery = query
+		if c := types[int(ct)%len(types)]; c != "" {
+			r.Header.Set("Content-Type", c)
+		}
+		ret, err := ReturnFromRequest(r)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidRequest) || ret != nil {
+				t.Fatalf("error %v with %v", err, ret)
+			}
+			if !post {
+				t.Fatalf("a GET return failed: %v", err)
+			}
+			return
+		}
+		want := url.Values{}
+		q, _ := url.ParseQuery(query)
+		for k, vs := range q {
+			want[k] = append(want[k], vs...)
+		}
+		form := post && strings.HasPrefix(types[int(ct)%len(types)], "application/x-www-form-urlencoded")
+		if form {
+			if len(body) > MaxRedirectBody {
+				t.Fatalf("accepted a %d-byte form", len(body))
+			}
+			fv, ferr := url.ParseQuery(body)
+			if ferr != nil {
+				t.Fatalf("accepted a malformed form %q", body)
+			}
+			for k, vs := range fv {
+				want[k] = append(want[k], vs...)
+			}
+		}
+		if len(want) == 0 && len(ret.Values) == 0 {
+			return
+		}
+		if !reflect.DeepEqual(ret.Values, want) {
+			t.Fatalf("values %q, want %q", ret.Values, want)
 		}
 	})
 }
