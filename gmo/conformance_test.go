@@ -288,6 +288,8 @@ func newHarness(t *testing.T) *conformance.Harness {
 				out.Authorizations = l.Charges
 				out.Charges = l.Sales
 			}
+			// Konbini / Pay-easy: the customer paying takes the money.
+			out.Charges += l.Paid
 			return out
 		},
 		Notify: func(ctx context.Context, orderID string) (*http.Request, error) {
@@ -329,8 +331,29 @@ func newHarness(t *testing.T) *conformance.Harness {
 			}
 			return post(ctx, u, vals.Encode())
 		},
+		AsyncMethod: func(*testing.T) *payment.PaymentMethod { return asyncMethod(t) },
+		PayVoucher:  func(_ context.Context, p *payment.Payment) error { return sim.PayVoucher(p.OrderID) },
+		ExpireVoucher: func(_ context.Context, p *payment.Payment) error {
+			sim.Advance(61 * 24 * time.Hour) // past any PaymentTermDay (at most 60)
+			return nil
+		},
 		Ack:     &ack,
 		Secrets: secrets,
 		Logs:    logs,
 	}
+}
+
+// asyncMethod is the harness's voucher method: konbini, or Pay-easy for
+// the tests run by TestConformancePayEasy.
+func asyncMethod(t *testing.T) *payment.PaymentMethod {
+	if strings.HasPrefix(t.Name(), "TestConformancePayEasy/") {
+		return payEasyMethod()
+	}
+	return konbiniMethod(gmo.ChainSevenEleven)
+}
+
+// TestConformancePayEasy runs the suite with Pay-easy as the voucher
+// method (only the Async family differs from TestConformance).
+func TestConformancePayEasy(t *testing.T) {
+	conformance.Run(t, newHarness)
 }
