@@ -132,7 +132,7 @@ func (p *Provider) SettlementDetails(ctx context.Context, req SettlementRequest)
 				Message: "settlement row with an unreadable amount"})
 		}
 		row.Amount = m
-		if row.CardNumber != "" && !containsStar(row.CardNumber) {
+		if row.CardNumber != "" && !looksMasked(row.CardNumber) {
 			row.CardNumber = payment.MaskPAN(row.CardNumber)
 		}
 		out.Rows = append(out.Rows, row)
@@ -158,11 +158,18 @@ func (p *Provider) SettlementReport(ctx context.Context, start, end time.Time) (
 	return rows, &payment.Error{Provider: Name, Op: "settlement", Kind: payment.ErrUnavailable, Message: "too many settlement pages"}
 }
 
-func containsStar(s string) bool {
+// looksMasked reports whether a card number is masked the bank's way: it
+// has stars and shows at most 10 digits (first 6, last 4). Anything else
+// ("5150231234566617*") is masked again.
+func looksMasked(s string) bool {
+	stars, digits := 0, 0
 	for i := 0; i < len(s); i++ {
-		if s[i] == '*' {
-			return true
+		switch c := s[i]; {
+		case c == '*':
+			stars++
+		case c >= '0' && c <= '9':
+			digits++
 		}
 	}
-	return false
+	return stars > 0 && digits <= 10
 }
