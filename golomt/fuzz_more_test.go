@@ -546,3 +546,52 @@ func FuzzHandlePush(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSettlementReply feeds /api/getSettlementDetails answers (a row built
+// from fuzzed fields, or a raw body) to SettlementDetails: every row's
+// Amount is exactly its RawAmount, card numbers never keep more than the
+// 6+4 digits a masked number shows, tokens stay secret, errors are typed.
+func FuzzSettlementReply(f *testing.F) {
+	f.Add(uint8(0), "515023******6617", "100", []byte(nil))
+	f.Add(uint8(0), "5150231234566617", "100.5", []byte(nil))
+	f.Add(uint8(0), "5150231234566617*", "-100", []byte(nil))
+	f.Add(uint8(0), "", "1e2", []byte(nil))
+	f.Add(uint8(1), "", "", []byte(`{"content":[{"id":2184720,"merchantId":"000000000087050","terminalId":"13161272","batchNumber":"000001","invoiceNumber":"000001","cardNumber":"515023******6617","token":"83adf6f7c027501e0f08a2b8646636e4f2663a8dc25cc60efa44aeee6418fe25","amount":"100","merchantInvoice":"6","respCode":"00","respDesc":"Амжилттай","tranTime":"170034","tranDate":"0729","sysReference":"221017684444","approvalCode":"255544","freeText1":null,"freeText2":"CHECKED","freeText3":null,"requestDate":"2022-07-29T09:00:34.000+0000","reversedDate":null,"checkedDate":"2022-07-29T15:01:12.847+0000","transferStatus":"NEW"}],"pageable":{"first":true,"last":true,"totalPages":1,"totalElements":1}}`))
+	f.Add(uint8(1), "", "", []byte(`{"content":null}`))
+	f.Fuzz(func(t *testing.T, mode uint8, card, amount string, raw []byte) {
+		b := &fzBank{calls: map[string]int{}}
+		p, err := New(Config{BearerToken: payment.NewSecret(fzBearer), ChecksumKey: payment.NewSecret(fzKey), MerchantID: "000000000087050"},
+			provider.WithBaseURL("http://golomt.invalid"), provider.WithHTTPClient(&http.Client{Transport: b}), provider.WithMaxRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := raw
+		if mode%2 == 0 {
+			body = []byte(`{"content":[` + string(fzJSON("cardNumber", card, "amount", amount, "token", fzToken, "merchantInvoice", fzTxn)) +
+				`],"pageable":{"first":true,"last":true,"totalPages":1,"totalElements":1}}`)
+		}
+		b.replies = map[string]fzReply{"/api/getSettlementDetails": {status: 200, body: body}}
+		day := fixedClock{}.Now()
+		page, err := p.SettlementDetails(context.Background(), SettlementRequest{Start: day, End: day})
+		if err != nil {
+			fzCheckError(t, err)
+			return
+		}
+		for _, row := range page.Rows {
+			want, err := payment.ParseMoney(row.RawAmount, "MNT")
+			if err != nil || !row.Amount.Equal(want) {
+				t.Fatalf("amount %v from %q", row.Amount, row.RawAmount)
+			}
+			digits := 0
+			for i := 0; i < len(row.CardNumber); i++ {
+				if row.CardNumber[i] >= '0' && row.CardNumber[i] <= '9' {
+					digits++
+				}
+			}
+			if digits > 10 {
+				t.Fatalf("card number %q kept unmasked", row.CardNumber)
+			}
+			fzNoSecrets(t, fmt.Sprintf("%+v", row))
+		}
+	})
+}
