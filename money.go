@@ -171,7 +171,47 @@ func (m Money) same(o Money, op string) error {
 
 // Decimal formats the amount with exactly the currency's decimals
 // ("1500" for JPY, "1500.00" for MNT), without the code.
-func (m Money) Decimal() string { return m.amt.StringFixed(m.cur.Exponent) }
+func (m Money) Decimal() string {
+	if s, ok := m.fastDecimal(); ok {
+		return s
+	}
+	return m.amt.StringFixed(m.cur.Exponent)
+}
+
+// fastDecimal is Decimal for amounts of at most 18 digits at the
+// currency's exponent (every realistic one), formatted from an int64
+// instead of through math/big as StringFixed does.
+func (m Money) fastDecimal() (string, bool) {
+	e, x := m.amt.Exponent(), m.cur.Exponent
+	if e > 0 || -e > x || x > 18 || m.amt.NumDigits()+int(x+e) > 18 {
+		return "", false
+	}
+	c := m.amt.CoefficientInt64()
+	for i := -e; i < x; i++ {
+		c *= 10
+	}
+	var buf [24]byte
+	u := uint64(c)
+	if c < 0 {
+		u = -u
+	}
+	// Digits right to left, at least x+1 of them, with the point after x.
+	i := len(buf)
+	for n := int32(0); u > 0 || n <= x; n++ {
+		if n == x && x > 0 {
+			i--
+			buf[i] = '.'
+		}
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if c < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:]), true
+}
 
 // String formats as "JPY 1500" or "MNT 1500.00".
 func (m Money) String() string {
