@@ -56,6 +56,14 @@ func FuzzParsePush(f *testing.F) {
 		if pay.Status == payment.StatusCaptured && res.ErrorCode.S != CodeApproved {
 			t.Fatalf("captured without errorCode 000")
 		}
+		if pay.Card != nil && strings.Count(strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, pay.Card.Masked), "")-1 > 10 {
+			t.Fatalf("card number %q kept unmasked", pay.Card.Masked)
+		}
 	})
 }
 

@@ -457,7 +457,7 @@ func (p *Provider) newPayment(r ref, amount payment.Money, now time.Time) *payme
 // re-masking anything that arrives unmasked.
 func cardSummary(number, holder string) *payment.CardSummary {
 	masked := number
-	if !strings.Contains(masked, "*") {
+	if !looksMasked(masked) {
 		masked = payment.MaskPAN(number)
 	}
 	c := &payment.CardSummary{Masked: masked, Holder: holder}
