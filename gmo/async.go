@@ -424,16 +424,12 @@ func (p *Provider) afterVoucherError(ctx context.Context, op, orderID, accessID 
 		if t.Status != "UNPROCESSED" {
 			return p.voucherPayment(t, k), nil
 		}
-		if inFlight(err) {
-			pay, e := p.stillInFlight(op, orderID, accessID, amount, err)
-			if pay != nil {
-				pay.Ref = voucherRef(orderID, accessID, k)
-			}
-			return pay, e
-		}
-		return p.voucherPayment(t, k), &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: true,
-			GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
-			Message: "the gateway did not issue the payment numbers; confirming again is safe"}
+		// Not issued yet, which is not "not issued": the request may still
+		// be applied. Inquire later; Confirm again only once Inquire shows
+		// no voucher after the request can no longer arrive.
+		pay, e := p.stillInFlight(op, orderID, accessID, amount, err)
+		pay.Ref = voucherRef(orderID, accessID, k)
+		return pay, e
 	case hasCode(err, "E11010001"):
 		t, serr := p.searchVoucher(ctx, op, orderID, accessID, k)
 		if serr != nil || t.Status == "UNPROCESSED" {
@@ -647,16 +643,11 @@ func (p *Provider) cancelVoucher(ctx context.Context, op, orderID, accessID stri
 			return nil, err
 		case n.Status == "CANCEL":
 			return p.voucherPayment(n, k), nil
-		case n.Status == "REQSUCCESS" && inFlight(err):
-			pay, e := p.stillInFlight(op, orderID, accessID, t.Amount, err)
-			if pay != nil {
-				pay.Ref = voucherRef(orderID, accessID, k)
-			}
-			return pay, e
 		case n.Status == "REQSUCCESS" && isAmbiguous(err):
-			return p.voucherPayment(n, k), &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: true,
-				GatewayCode: codeOf(err), GatewayCodes: gatewayCodes(err),
-				Message: "the gateway did not cancel the payment; canceling again is safe"}
+			// Unchanged so far; the cancel may still be applied.
+			pay, e := p.stillInFlight(op, orderID, accessID, t.Amount, err)
+			pay.Ref = voucherRef(orderID, accessID, k)
+			return pay, e
 		}
 		return p.voucherPayment(n, k), err
 	}
