@@ -124,7 +124,7 @@ var golomtFlows = []string{"paid", "declined", "abandoned"}
 func (r *golomtRig) pay(ctx context.Context, rec *record) {
 	rec.flow = golomtFlows[rec.rng.IntN(len(golomtFlows))]
 	rec.orderID = fmt.Sprintf("CH%06d%07d", *flagSeed%1000000, rec.idx)
-	c := caller{rec: rec, ledger: r.ledger(rec.orderID), state: r.state(rec.orderID), catalogue: golomtFaultNames, known: golomtKnown}
+	c := caller{rec: rec, ledger: r.ledger(rec.orderID), state: r.state(rec.orderID), catalogue: golomtFaultNames}
 	defer func() {
 		if l, ok := r.sim.Ledger(rec.orderID); ok && (l.Charges > 1 || l.Refunds > 0) {
 			rec.fail(classDouble, "charges=%d refunds=%d", l.Charges, l.Refunds)

@@ -25,6 +25,30 @@ func (g guesser) Confirm(ctx context.Context, req payment.ConfirmRequest) (*paym
 	return p, err
 }
 
+// unsentLiar is a broken adapter: when the outcome of a money-moving call
+// is unknown it says the request was not executed and is safe to retry
+// (the chaos run's bugGMOUnchangedIsNotUnsent, on purpose).
+type unsentLiar struct{ fullProvider }
+
+func (l unsentLiar) lie(p *payment.Payment, err error) (*payment.Payment, error) {
+	if errors.Is(err, payment.ErrOutcomeUnknown) {
+		return p, &payment.Error{Provider: "gmo", Kind: payment.ErrUnavailable, RetrySafe: true, Message: "did not execute; safe to call again"}
+	}
+	return p, err
+}
+
+func (l unsentLiar) Confirm(ctx context.Context, req payment.ConfirmRequest) (*payment.Payment, error) {
+	return l.lie(l.fullProvider.Confirm(ctx, req))
+}
+
+func (l unsentLiar) Capture(ctx context.Context, req payment.CaptureRequest) (*payment.Payment, error) {
+	return l.lie(l.fullProvider.Capture(ctx, req))
+}
+
+func (l unsentLiar) Void(ctx context.Context, ref payment.PaymentRef) (*payment.Payment, error) {
+	return l.lie(l.fullProvider.Void(ctx, ref))
+}
+
 // staleInquirer is a broken adapter whose Inquire answers from a cache
 // filled by the first inquiry, so later changes are lost.
 type staleInquirer struct {
@@ -63,6 +87,7 @@ func TestChaosCatchesBrokenAdapters(t *testing.T) {
 		class func(summary) int
 	}{
 		{"guesses_outcome", func(p fullProvider) fullProvider { return guesser{p} }, func(s summary) int { return s.wrong }},
+		{"claims_unsent", func(p fullProvider) fullProvider { return unsentLiar{p} }, func(s summary) int { return s.wrong }},
 		{"stale_inquiry", func(p fullProvider) fullProvider {
 			c := make(chan map[payment.PaymentRef]*payment.Payment, 1)
 			c <- map[payment.PaymentRef]*payment.Payment{}
