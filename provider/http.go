@@ -16,10 +16,14 @@ type Request struct {
 	Header http.Header
 	// Body is sent as is on every attempt; nil sends no body.
 	Body []byte
-	// Idempotent marks a call that moves no money (inquiry, EntryTran,
-	// invoice creation). Only such calls are retried after they may have
-	// reached the gateway; every call is retried when it provably never
-	// left (dial failure, refused connection).
+	// Idempotent marks a call that can be resent as is after it may have
+	// reached the gateway: it moves no money and a repeat is harmless
+	// (inquiry, GMO's EntryTran, whose duplicate the adapter recognises).
+	// Only such calls are retried after they may have reached the gateway;
+	// every call is retried when it provably never left (dial failure,
+	// refused connection). A call that creates something a resend cannot
+	// find again (Golomt's invoice: a resend fails as a duplicate and its id
+	// is lost) is not idempotent even though it moves no money.
 	Idempotent bool
 }
 
