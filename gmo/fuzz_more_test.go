@@ -619,3 +619,67 @@ func FuzzHandleNotification(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSearchTradeReply feeds arbitrary SearchTrade replies to Inquire: a
+// reply for another order or access id, or without a valid AccessPass and
+// integer Amount, is an error; otherwise the payment has the reply's
+// status and exactly its amount, and never shows the AccessPass.
+func FuzzSearchTradeReply(f *testing.F) {
+	rec := "OrderID=" + fzOrderID + "&Status=AUTH&ProcessDate=20130420044346&JobCd=AUTH&AccessID=" + fzAccessID + "&AccessPass=" + fzAccessPass +
+		"&ItemCode=0000990&Amount=1000&Tax=0&SiteID=&MemberID=&CardNo=************1111&Expire=1405&Method=1&PayTimes=&Forward=2a99662&TranID=1304200441111111111111193613&Approve=6712106"
+	f.Add(uint8(0), []byte(rec))
+	f.Add(uint8(0), []byte(strings.Replace(rec, "Amount=1000", "Amount=1e3", 1)))
+	f.Add(uint8(0), []byte(strings.Replace(rec, "CardNo=************1111", "CardNo=4111111111111111", 1)))
+	f.Add(uint8(4), []byte(""))
+	f.Add(uint8(0), []byte("ErrCode=E01&ErrInfo=E01110002"))
+	f.Fuzz(func(t *testing.T, status uint8, body []byte) {
+		g := &fzGateway{calls: map[string]int{}, fuzzAPI: "SearchTrade", fuzzStatus: fzHTTPStatus(status), fuzzBody: body}
+		p, err := New(Config{ShopID: fzShopID, ShopPass: payment.NewSecret(fzShopPass)}, provider.WithBaseURL("http://gmo.invalid"),
+			provider.WithHTTPClient(&http.Client{Transport: g}), provider.WithMaxRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := Ref(fzOrderID, fzAccessID)
+		pay, err := p.Inquire(context.Background(), ref)
+		if g.count("SearchTrade") != 1 || len(g.calls) != 1 {
+			t.Fatalf("calls %v", g.calls)
+		}
+		if err != nil {
+			fzCheckError(t, err)
+			return
+		}
+		r, perr := parseResponse(body)
+		if g.fuzzStatus != http.StatusOK || perr != nil || r.errorCodes() != nil {
+			t.Fatalf("inquiry from status %d body %q", g.fuzzStatus, body)
+		}
+		amount, aerr := parseAmount(r.get("Amount"))
+		if r.get("OrderID") != fzOrderID || r.get("AccessID") != fzAccessID || aerr != nil || !isLowerHex32(r.get("AccessPass")) {
+			t.Fatalf("accepted reply %q", body)
+		}
+		if pay.Status != StatusOf(r.get("Status")) && !(pay.Status == payment.StatusPartiallyRefunded || pay.Status == payment.StatusRefunded) {
+			t.Fatalf("status %v from %q", pay.Status, r.get("Status"))
+		}
+		if pay.Ref != ref || pay.Amount.MinorUnits() != amount || pay.Amount.Currency() != payment.JPY {
+			t.Fatalf("payment %v %v from %q", pay.Ref, pay.Amount, body)
+		}
+		s := fmt.Sprintf("%+v", *pay)
+		if pay.Card != nil {
+			s += fmt.Sprintf("%+v", *pay.Card)
+		}
+		fzNoSecrets(t, s)
+		if ap := r.get("AccessPass"); strings.Contains(s, ap) {
+			t.Fatalf("AccessPass %q in %s", ap, s)
+		}
+		if pay.Card != nil {
+			digits := 0
+			for _, c := range pay.Card.Masked {
+				if c >= '0' && c <= '9' {
+					digits++
+				}
+			}
+			if digits > 10 {
+				t.Fatalf("card %q", pay.Card.Masked)
+			}
+		}
+	})
+}
