@@ -1,6 +1,6 @@
 // Package gmo is the kessai adapter for GMO Payment Gateway's "PG
-// Multi-Payment Service", protocol type (/payment/<Api>.idPass), for card
-// payments in Japan.
+// Multi-Payment Service", protocol type (/payment/<Api>.idPass), for card,
+// konbini (convenience store) and Pay-easy payments in Japan.
 //
 // Build a provider with [New], or open it by URL:
 //
@@ -40,7 +40,8 @@
 //	                             *only with Config.SiteID/SitePass
 //	card tokens       yes        PaymentMethod.CardToken from GMO's token.js
 //	Notifications     yes        HandleNotification (result notification program)
-//	AsyncPayments     no         konbini / Pay-easy are not implemented (ErrUnsupported)
+//	AsyncPayments     yes        konbini (EntryTranCvs/ExecTranCvs) and Pay-easy
+//	                             (EntryTranPayEasy/ExecTranPayEasy): see Konbini and Pay-easy
 //	Currencies        JPY        whole yen, at most 7 digits (9,999,999)
 //
 // A [Provider] is immutable and safe for concurrent use. Its only state is
@@ -206,9 +207,106 @@
 // processed, Notification.Retry (body "1") to have GMO resend. The
 // reported Status is the verified current state, so duplicates and
 // out-of-order deliveries never move a payment backwards; Notification.ID
-// (OrderID:Status:TranID:ErrInfo) is stable across resends. Notifications
-// of non-card payments (PayType other than 0) fail with
-// payment.ErrUnsupported; acknowledge them if you handle those elsewhere.
+// (OrderID:Status:TranID:ErrInfo) is stable across resends. Konbini and
+// Pay-easy notifications (PayType 3, 4) are verified with SearchTradeMulti
+// (see Konbini and Pay-easy). Notifications of other multi-payment types
+// fail with payment.ErrUnsupported; acknowledge them if you handle those
+// elsewhere.
+//
+// # Konbini and Pay-easy
+//
+// Convenience-store (konbini) and Pay-easy payments are asynchronous: the
+// customer gets payment numbers now and pays later at the counter, an ATM
+// or in net banking, or never. They use the same calls as cards:
+//
+//	p, _ := prov.CreatePayment(ctx, payment.CreatePaymentRequest{
+//		OrderID: "order-1", Amount: payment.MustParseMoney("1500", "JPY"),
+//		MethodType: payment.MethodKonbini, // or payment.MethodPayEasy
+//	})
+//	p, _ = prov.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Method: &payment.PaymentMethod{
+//		Konbini: &payment.Konbini{Chain: gmo.ChainLawson, CustomerName: "山田 太郎", CustomerKana: "ヤマダ タロウ",
+//			Phone: "090-1234-5678", DeadlineDays: 3,
+//			ContactName: "けっさい商店", ContactPhone: "03-1234-5678", ContactHours: "09:00-18:00"},
+//	}})
+//	// p.Status == payment.StatusPending; show p.NextAction.Voucher to the customer.
+//
+// CreatePayment sends EntryTranCvs / EntryTranPayEasy and returns the ref
+// "gmo:<OrderID>:<AccessID>:konbini" (":payeasy"): the method is part of
+// the ref because SearchTrade does not see these orders, so Confirm,
+// Inquire and Void know without I/O to use SearchTradeMulti (PayType 3 or
+// 4), CvsCancel or PayEasyCancel. [ParseRef] refuses these refs with
+// payment.ErrUnsupported, and so do Capture and Refund: the customer's
+// payment is the capture, and GMO has no refund for them. Manual capture
+// is refused (ErrInvalidRequest, field Capture). Amounts: konbini at most
+// [MaxKonbiniAmount] (299,999 JPY, the stores' limit [U]), Pay-easy at
+// most [MaxPayEasyAmount] (6 digits [L]).
+//
+// Confirm with Method.Konbini (Method.PayEasy) sends ExecTranCvs
+// (ExecTranPayEasy) once, after validating every field without I/O;
+// errors are ErrInvalidRequest with Field naming the field
+// ("Method.Konbini.CustomerKana"):
+//
+//   - Chain: GMO's Convenience code ([ChainLawson], [ChainFamilyMart],
+//     [ChainMinistop], [ChainSevenEleven], [ChainSeicomart] and the old
+//     0000x codes); others are refused.
+//   - CustomerName, CustomerKana: required; only full-width JIS X 0208
+//     characters in cp932, at most 40 bytes (20 characters) [U: bytes or
+//     characters; bytes is the stricter]. ASCII and half-width katakana are
+//     widened ("ﾀﾞ" → "ダ", "A" → "Ａ", space → U+3000) and the §1.1
+//     look-alikes mapped (〜 → ～); characters outside JIS X 0208 — cp932's
+//     NEC row 13 (①, ㈱), the IBM extensions (髙, 﨑), emoji — are refused,
+//     not dropped. Kana allows katakana, 'ー' and spaces; hiragana is turned
+//     into katakana.
+//   - Phone (TelNo): required, digits and '-', at most 13 (full-width digits
+//     are narrowed). Email (MailAddress): optional, at most 256 ASCII.
+//   - DeadlineDays (PaymentTermDay): 0 leaves GMO's default, else 1..60.
+//   - ReceiptLines (ReceiptsDisp1..10, konbini only): at most 10 lines of at
+//     most 60 cp932 bytes. ContactName, ContactPhone, ContactHours
+//     (ReceiptsDisp11..13): required (§4 marks them so); 42 cp932 bytes;
+//     digits and '-', at most 12; "HH:MM-HH:MM".
+//   - ExecOptions.ClientFields (ConfirmWithOptions) are sent as
+//     ClientField1..3 with ClientFieldFlag=1.
+//
+// The answer is StatusPending with NextAction{Type: voucher} and a
+// payment.Voucher: Chain, ConfirmationNumber (ConfNo), ReceiptNumber
+// (ReceiptNo), ReceiptURL (ReceiptUrl, given for some chains) and Deadline
+// (PaymentTerm, a time.Time in JST) for konbini; CustomerCode (CustID),
+// BankCode (BkCode), ConfirmationNumber (ConfNo) and Deadline for
+// Pay-easy, whose ReceiptNumber carries EncryptReceiptNo (the value GMO's
+// net-banking link needs). The reply's CheckString is verified in constant
+// time: MD5 of OrderID+Convenience+ConfNo+ReceiptNo+PaymentTerm+TranDate+
+// ShopPass for konbini [L: §3.4], of OrderID+CustID+BkCode+ConfNo+
+// EncryptReceiptNo+PaymentTerm+TranDate+ShopPass for Pay-easy [U]. A
+// mismatch is ErrInvalidSignature with the SearchTradeMulti state next to
+// it. A reply without the payment numbers, a timeout, cut connection, 5xx
+// or E90/E91 is resolved with SearchTradeMulti, never by resending:
+// REQSUCCESS gives the voucher (without ReceiptURL, which only
+// ExecTranCvs returns); an order still UNPROCESSED is StatusUnknown with
+// ErrOutcomeUnknown (the request may still be applied: Inquire later). A
+// repeated Confirm of an issued voucher reports its state and issues
+// nothing new (GMO answers E11010001).
+//
+// States (SearchTradeMulti / notification Status → payment.Status):
+// UNPROCESSED and REQSUCCESS → Pending (REQSUCCESS with the voucher),
+// PAYSUCCESS → Captured (Captured = Amount), EXPIRED → Expired, CANCEL →
+// Canceled, PAYFAIL → Failed. Inquire, Confirm without a method and
+// HandleNotification report the gateway's current state, so a replayed
+// REQSUCCESS notification after PAYSUCCESS still reports Captured; with
+// Config.SkipNotificationVerification the notification's own status is
+// reported and the application must keep the order (payment.Status.CanBecome).
+//
+// Void (payment.Voider) cancels an unpaid voucher (REQSUCCESS) with
+// CvsCancel / PayEasyCancel; the reply must be Status=CANCEL for the
+// order. Void of a canceled voucher reports it; of a paid, expired or
+// not-yet-issued one fails with ErrInvalidRequest. An ambiguous cancel is
+// resolved with SearchTradeMulti like ExecTranCvs.
+//
+// GMO gives up on a notification after 5 resends, and shops lose expiry
+// notifications: run [Provider.ReconcilePending] periodically over the
+// refs still pending in your database. It inquires each (moving no money)
+// and returns a [PendingResult] per ref: Settled when the gateway moved on
+// (apply Payment.Status as if the notification had come), Overdue when the
+// voucher is still pending past its deadline on your clock.
 //
 // # Logging
 //

@@ -195,3 +195,60 @@ func ExampleCardStore() {
 	_, _ = p.Confirm(ctx, payment.ConfirmRequest{Ref: "gmo:order-3:…", Method: &payment.PaymentMethod{
 		StoredCard: &payment.StoredCard{CustomerID: "member-42", CardID: card.Seq}}})
 }
+
+// A konbini payment against the simulator: the customer gets a voucher,
+// pays at the store later, and the shop learns it from Inquire (or the
+// result notification).
+func Example_konbini() {
+	clock := gmotest.NewManualClock(time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC))
+	sim := gmotest.NewServer(gmotest.WithClock(clock))
+	defer sim.Close()
+	p, err := gmo.New(gmo.Config{ShopID: gmotest.DefaultShopID, ShopPass: payment.NewSecret(gmotest.DefaultShopPass)},
+		provider.WithBaseURL(sim.URL()), provider.WithClock(clock))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	pay, err := p.CreatePayment(ctx, payment.CreatePaymentRequest{
+		OrderID: "konbini-1", Amount: payment.MustParseMoney("1500", "JPY"), MethodType: payment.MethodKonbini})
+	if err != nil {
+		log.Fatal(err)
+	}
+	pay, err = p.Confirm(ctx, payment.ConfirmRequest{Ref: pay.Ref, Method: &payment.PaymentMethod{Konbini: &payment.Konbini{
+		Chain: gmo.ChainLawson, CustomerName: "山田 太郎", CustomerKana: "ﾔﾏﾀﾞ ﾀﾛｳ", Phone: "090-1234-5678", DeadlineDays: 3,
+		ContactName: "けっさい商店", ContactPhone: "03-1234-5678", ContactHours: "09:00-18:00"}}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	v := pay.NextAction.Voucher
+	fmt.Println(pay.Status, pay.NextAction.Type, v.Chain, len(v.ConfirmationNumber), len(v.ReceiptNumber))
+	fmt.Println("pay by", v.Deadline.Format("2006-01-02 15:04:05 MST"))
+
+	_ = sim.PayVoucher("konbini-1") // the customer pays at the counter
+	pay, err = p.Inquire(ctx, pay.Ref)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(pay.Status, pay.Captured)
+	// Output:
+	// pending voucher 10001 6 10
+	// pay by 2026-03-13 23:59:59 JST
+	// captured JPY 1500
+}
+
+// Reconciling pending konbini and Pay-easy payments whose notification
+// never came (compile-only).
+func ExampleProvider_ReconcilePending() {
+	var p *gmo.Provider                  // from gmo.New
+	var pendingRefs []payment.PaymentRef // from your database
+	for _, r := range p.ReconcilePending(context.Background(), pendingRefs) {
+		switch {
+		case r.Err != nil:
+			log.Printf("%s: %v (try again later)", r.Ref, r.Err)
+		case r.Settled:
+			log.Printf("%s: now %v", r.Ref, r.Payment.Status) // apply as a notification
+		case r.Overdue:
+			log.Printf("%s: past its deadline, still pending at GMO", r.Ref)
+		}
+	}
+}
