@@ -108,6 +108,9 @@ func NewMoney(d decimal.Decimal, c Currency) (Money, error) {
 // MoneyFromMinor returns minor units of c (MoneyFromMinor(150000, MNT) is
 // MNT 1500.00).
 func MoneyFromMinor(minor int64, c Currency) Money {
+	if minor == 0 {
+		return Zero(c) // no big.Int to allocate
+	}
 	return Money{amt: decimal.New(minor, -c.Exponent), cur: c}
 }
 
@@ -183,11 +186,11 @@ func (m Money) Decimal() string {
 // instead of through math/big as StringFixed does.
 func (m Money) fastDecimal() (string, bool) {
 	e, x := m.amt.Exponent(), m.cur.Exponent
-	if e > 0 || -e > x || x > 18 || m.amt.NumDigits()+int(x+e) > 18 {
+	if x+e < 0 || x > 18 || m.amt.NumDigits()+int(x+e) > 18 {
 		return "", false
 	}
 	c := m.amt.CoefficientInt64()
-	for i := -e; i < x; i++ {
+	for range x + e {
 		c *= 10
 	}
 	var buf [24]byte

@@ -1,6 +1,10 @@
 package payment
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
 
 // Money benchmarks: targets are ≤ 2 µs and ≤ 10 allocations per call
 // (go test -run XXX -bench Money -benchmem .).
@@ -106,6 +110,14 @@ func TestDecimalFastPath(t *testing.T) {
 				t.Errorf("StringFixed = %q, want %q", slow, tt.want)
 			}
 		})
+	}
+	for _, d := range []decimal.Decimal{decimal.New(15, 2), decimal.New(-7, 1), decimal.Zero, decimal.New(0, 3)} {
+		for _, c := range []Currency{JPY, MNT, {"KWD", 3}} {
+			m := Money{amt: d, cur: c}
+			if got, want := m.Decimal(), d.StringFixed(c.Exponent); got != want {
+				t.Errorf("Decimal() of %s %s = %q, want %q", d, c.Code, got, want)
+			}
+		}
 	}
 	for _, minor := range []int64{0, 1, -1, 9, 10, 99, 100, 101, 150000, -150000, 1 << 40} {
 		for _, c := range []Currency{JPY, MNT, {"KWD", 3}} {
