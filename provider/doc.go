@@ -18,9 +18,10 @@
 //   - the attempt provably never left: the connection could not be made
 //     (refused, DNS, dial timeout) and no header was written on it, which
 //     httptrace reports per attempt; or
-//   - the request is marked [Request.Idempotent] (it moves no money:
-//     inquiries, EntryTran, invoice creation). Such calls are also retried on
-//     429 and 5xx answers.
+//   - the request is marked [Request.Idempotent] (it moves no money and a
+//     repeat is harmless: inquiries, EntryTran; not invoice creation, whose
+//     resend fails as a duplicate). Such calls are also retried on 429 and
+//     5xx answers.
 //
 // Everything else is final after one attempt: a money-moving request that
 // may have reached the gateway is never resent. There are at most
