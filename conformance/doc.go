@@ -58,6 +58,19 @@
 //     context.Canceled; a deadline that expires after the gateway processed
 //     the call gives an error matching both ctx.Err() and
 //     payment.ErrOutcomeUnknown.
+//   - Async (Capabilities.AsyncPayments, with [Harness.AsyncMethod]): a
+//     konbini or Pay-easy payment confirmed with AsyncMethod is
+//     StatusPending with a voucher NextAction (a payment number and a
+//     deadline after the payment's time) and no money moved; after
+//     [Harness.PayVoucher] the notification, Inquire and the ledger say
+//     captured once, and the older "pending" notification replayed does not
+//     move it back; after [Harness.ExpireVoucher] it is StatusExpired and
+//     cannot be paid or voided into another state; Void while pending
+//     cancels it and the voucher can no longer take money; a payment whose
+//     notification was lost is found by Inquire and by Confirm without a
+//     method; Confirm repeated issues no other payment numbers; Void of a
+//     paid voucher is refused; a card method on a voucher payment is
+//     payment.ErrInvalidRequest before any I/O.
 //   - Concurrency: 200 payments in parallel through one provider each end
 //     captured, exactly once.
 //   - Redaction: no entry of [Harness.Secrets] appears in logs, error
@@ -131,6 +144,11 @@
 //     hosted page from the simulator, pass, fail or abandon it, and return
 //     the values the browser brings back to the return URL (nil for
 //     Abandon). Expire: make the simulator time the payment out.
+//   - AsyncMethod, PayVoucher, ExpireVoucher (providers with
+//     AsyncPayments): a konbini or Pay-easy method the simulator accepts;
+//     play the customer paying the voucher; let its deadline pass
+//     (ExpireVoucher defaults to Expire; set it when Expire cannot apply
+//     to card payments).
 //   - Requests: count every HTTP request the simulator receives.
 //   - InjectFault: arm a fault for the next request of an operation. For
 //     DropAfterProcess, Timeout and GatewayUnknown the simulator must

@@ -37,6 +37,22 @@
 // repeated is a no-op, a refund above what remains and a capture after a
 // void fail with payment.ErrInvalidRequest.
 //
+// # Voucher payments
+//
+// With Capabilities.AsyncPayments (on in the zero Config, off for hosted
+// pages and when Config.Capabilities leaves it out), CreatePayment takes
+// MethodType konbini or payeasy (automatic capture only) and Confirm with
+// Method.Konbini (Chain and CustomerName required) or Method.PayEasy
+// (CustomerName required) issues a voucher: StatusPending with a voucher
+// NextAction (random numbers; Deadline DeadlineDays, default
+// [DefaultVoucherDays], after the provider's clock). Confirm repeated
+// returns the same voucher; a card method on a voucher payment, or a
+// voucher method on a card payment, fails with payment.ErrInvalidRequest
+// before any simulated I/O. [Provider.PayVoucher] plays the customer
+// paying (StatusCaptured, one charge on the ledger); [Provider.Expire] and
+// Void end an unpaid voucher (StatusExpired, StatusCanceled), after which
+// PayVoucher fails.
+//
 // # Ground truth and faults
 //
 // [Provider.Ledger] reports the money moved per order (authorized, charged,
