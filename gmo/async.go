@@ -694,7 +694,7 @@ func (p *Provider) voucherNotification(ctx context.Context, n *ResultNotificatio
 			ConfNo: n.ConfNo, EncryptReceiptNo: n.EncryptReceiptNo, PaymentTerm: n.PaymentTerm, ErrInfo: n.ErrInfo}
 		pay := p.voucherPayment(t, k)
 		if n.ErrInfo != "" && (pay.Status == payment.StatusUnknown || pay.Status == payment.StatusPending) {
-			pay.Status = payment.StatusFailed
+			pay.Status, pay.NextAction = payment.StatusFailed, nil
 		}
 		out.Status, out.Payment = pay.Status, pay
 		return out, nil

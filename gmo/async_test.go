@@ -618,3 +618,46 @@ func retrySafe(err error) bool {
 	var pe *payment.Error
 	return errors.As(err, &pe) && pe.RetrySafe
 }
+
+func TestVoucherNotificationStatuses(t *testing.T) {
+	// With SkipNotificationVerification the notification's own status is
+	// mapped (the simulator never fails a voucher, so PAYFAIL is only
+	// reachable this way).
+	e := newEnv(t, func(c *gmo.Config) { c.SkipNotificationVerification = true })
+	const access = "9e6c3b46f7fd03ac22693b335286e622"
+	tests := []struct {
+		status, payType, errInfo string
+		want                     payment.Status
+		voucher                  bool
+	}{
+		{"REQSUCCESS", "3", "", payment.StatusPending, true},
+		{"PAYSUCCESS", "3", "", payment.StatusCaptured, false},
+		{"EXPIRED", "3", "", payment.StatusExpired, false},
+		{"CANCEL", "4", "", payment.StatusCanceled, false},
+		{"PAYFAIL", "4", "", payment.StatusFailed, false},
+		{"REQSUCCESS", "4", "M01999999", payment.StatusFailed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.status+"/"+tt.payType, func(t *testing.T) {
+			body := "ShopID=" + gmotest.DefaultShopID + "&ShopPass=**********&AccessID=" + access +
+				"&AccessPass=" + strings.Repeat("*", 32) + "&OrderID=cvs-1&Status=" + tt.status + "&Amount=1500&Tax=0&Currency=JPN" +
+				"&ErrInfo=" + tt.errInfo + "&PayType=" + tt.payType +
+				"&CvsCode=10001&CvsConfNo=123456&CvsReceiptNo=1234567890&CustID=WNT1&BkCode=58021&ConfNo=1234" +
+				"&PaymentTerm=20260313235959"
+			n, err := e.p.HandleNotification(context.Background(), postForm(body))
+			require.NoError(t, err)
+			assert.False(t, n.Verified)
+			assert.Equal(t, tt.want, n.Status)
+			mt := map[string]string{"3": ":konbini", "4": ":payeasy"}[tt.payType]
+			assert.Equal(t, payment.PaymentRef("gmo:cvs-1:"+access+mt), n.Ref)
+			if tt.voucher {
+				require.NotNil(t, n.Payment.NextAction)
+				assert.Equal(t, "123456", n.Payment.NextAction.Voucher.ConfirmationNumber)
+				assert.True(t, n.Payment.NextAction.Voucher.Deadline.Equal(time.Date(2026, 3, 13, 23, 59, 59, 0, jstZone)))
+			} else {
+				assert.Nil(t, n.Payment.NextAction)
+			}
+			assert.Equal(t, 0, e.sim.Requests())
+		})
+	}
+}
