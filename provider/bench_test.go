@@ -238,6 +238,27 @@ func BenchmarkInterleaved(b *testing.B) {
 		*t2 += time.Since(mid)
 		return nil
 	}
+	// cpuPair is pair with the process CPU time of each side (client and
+	// loopback server) instead of wall time: steadier on a shared machine.
+	// Sequential only: in parallel, the sides overlap.
+	cpuPair := func(i int, cc, cr *time.Duration) error {
+		first, second, c1, c2 := client, raw, cc, cr
+		if i%2 == 1 {
+			first, second, c1, c2 = raw, client, cr, cc
+		}
+		u0, _ := cpuTime()
+		if err := first(); err != nil {
+			return err
+		}
+		u1, _ := cpuTime()
+		if err := second(); err != nil {
+			return err
+		}
+		u2, _ := cpuTime()
+		*c1 += u1 - u0
+		*c2 += u2 - u1
+		return nil
+	}
 	report := func(b *testing.B, tc, tr time.Duration, n int64) {
 		b.ReportMetric(float64(tc)/float64(n), "client-ns/op")
 		b.ReportMetric(float64(tr)/float64(n), "raw-ns/op")
@@ -256,6 +277,21 @@ func BenchmarkInterleaved(b *testing.B) {
 			i++
 		}
 		report(b, tc, tr, int64(i))
+	})
+	b.Run("sequential-cpu", func(b *testing.B) {
+		var cc, cr time.Duration
+		i := 0
+		for b.Loop() {
+			if err := cpuPair(i, &cc, &cr); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		if cr > 0 {
+			b.ReportMetric(float64(cc)/float64(i), "client-cpu-ns/op")
+			b.ReportMetric(float64(cr)/float64(i), "raw-cpu-ns/op")
+			b.ReportMetric(float64(cc)/float64(cr), "client/raw-cpu")
+		}
 	})
 	b.Run("parallel", func(b *testing.B) {
 		var mu sync.Mutex
