@@ -266,6 +266,8 @@
 //     digits and '-', at most 12; "HH:MM-HH:MM".
 //   - ExecOptions.ClientFields (ConfirmWithOptions) are sent as
 //     ClientField1..3 with ClientFieldFlag=1.
+//   - Not sent: RegisterDisp1..8 (the store register's display; no field
+//     in payment.Konbini), Tax, and Pay-easy's PaymentType [U].
 //
 // The answer is StatusPending with NextAction{Type: voucher} and a
 // payment.Voucher: Chain, ConfirmationNumber (ConfNo), ReceiptNumber
