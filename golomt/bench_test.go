@@ -159,3 +159,72 @@ func (r *rawClient) pair(b *testing.B, i int) {
 	r.post(b, r.url+"/api/invoice", r.reqs[i][0])
 	r.post(b, r.url+"/api/inquiry", r.reqs[i][1])
 }
+
+// cannedPay answers /api/pay in process with a signed approval, so
+// BenchmarkPayOverhead measures the client side alone: the adapter (and
+// the provider transport under it) against a bare http.Client doing the
+// same round trip.
+type cannedPay struct{ s *signer }
+
+func (c cannedPay) RoundTrip(r *http.Request) (*http.Response, error) {
+	var req struct {
+		Amount        string `json:"amount"`
+		TransactionID string `json:"transactionId"`
+	}
+	body, _ := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	_ = json.Unmarshal(body, &req)
+	out := `{"amount":"` + req.Amount + `","errorDesc":"Approved","checksum":"` +
+		c.s.checksum(req.TransactionID, "000", req.Amount) + `","errorCode":"000","cardNumber":"949625******0003","transactionId":"` +
+		req.TransactionID + `"}`
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader([]byte(out))), ContentLength: int64(len(out)), Request: r}, nil
+}
+
+// BenchmarkPayOverhead: PayWithToken against a raw http.Client posting a
+// prebuilt /api/pay body, both over the in-memory cannedPay transport (go
+// test -run XXX -bench PayOverhead -benchmem ./golomt/).
+func BenchmarkPayOverhead(b *testing.B) {
+	key := payment.NewSecret("testSecret")
+	rt := cannedPay{s: newSigner([]byte(key.Reveal()))}
+	const tok = "0f2b9d1c3e4a5b6c7d8e9f0a1b2c3d4e"
+	amount := payment.MustParseMoney("1500", "MNT")
+	b.Run("adapter", func(b *testing.B) {
+		p, err := New(Config{BearerToken: payment.NewSecret("bearer"), ChecksumKey: key},
+			provider.WithBaseURL("http://golomt.invalid"), provider.WithHTTPClient(&http.Client{Transport: rt}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		secret := payment.NewSecret(tok)
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			got, err := p.PayWithToken(ctx, TokenPaymentRequest{OrderID: fmt.Sprintf("P%014d", i), Amount: amount, Token: secret})
+			if err != nil || got.Status != payment.StatusCaptured {
+				b.Fatal(got, err)
+			}
+		}
+	})
+	b.Run("raw", func(b *testing.B) {
+		c := &http.Client{Transport: rt}
+		hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer bearer"}}
+		// Prebuilt bodies, cycled: the canned answer does not care.
+		bodies := make([][]byte, 1024)
+		for i := range bodies {
+			id := fmt.Sprintf("P%014d", i)
+			bodies[i] = []byte(`{"amount":"1500.00","checksum":"` + Checksum(key, "1500.00", id, tok) +
+				`","lang":"MN","token":"` + tok + `","transactionId":"` + id + `"}`)
+		}
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://golomt.invalid/api/pay", bytes.NewReader(bodies[i%len(bodies)]))
+			req.Header = hdr
+			resp, err := c.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+		}
+	})
+}
