@@ -157,8 +157,11 @@ func (r *invoiceResponse) field(key []byte) *jstr {
 
 // scanFlat decodes a flat JSON object whose members are all known keys
 // with plain string or null values. It reports false, leaving partial
-// results, for anything else.
+// results, for anything else. The body is converted to a string once and
+// every value is a substring of it: one allocation per body, not one per
+// field.
 func scanFlat(b []byte, field func(key []byte) *jstr) bool {
+	var bs string // string(b), made at the first string value
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -183,11 +186,14 @@ func scanFlat(b []byte, field func(key []byte) *jstr) bool {
 		}
 		switch b[i] {
 		case '"':
-			val, j, ok := scanPlainString(b, i)
+			_, j, ok := scanPlainString(b, i)
 			if !ok {
 				return false
 			}
-			*dst = jstr{S: string(val), Set: true}
+			if bs == "" {
+				bs = string(b)
+			}
+			*dst = jstr{S: bs[i+1 : j-1], Set: true}
 			i = j
 		case 'n':
 			if len(b)-i < 4 || string(b[i:i+4]) != "null" {
