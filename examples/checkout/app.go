@@ -81,6 +81,7 @@ func start(ctx context.Context, cfg config, extra zapcore.Core) (_ *app, err err
 		HostedRoute: "golomt",
 		Products:    defaultProducts(),
 		Mode:        modeName(simGMO, simGolomt),
+		Voucher:     defaultVoucherConfig(),
 	}
 
 	var gmoP, golomtP payment.Provider
@@ -102,6 +103,7 @@ func start(ctx context.Context, cfg config, extra zapcore.Core) (_ *app, err err
 			return nil, err
 		}
 		sc.Card = cardConfig{TokenURL: simURL + gmoTokenPath, TestCards: gmoTestCards()}
+		sc.Voucher.Sim = a.GMOSim
 		sc.Links = append(sc.Links, link{"GMO simulator", simURL + "/gmotest/status"})
 	} else {
 		gmoP, err = payment.Open(ctx, cfg.GMOURL)
@@ -149,6 +151,9 @@ func start(ctx context.Context, cfg config, extra zapcore.Core) (_ *app, err err
 		return nil, fmt.Errorf("checkout: router: %w", err)
 	}
 	sc.Capabilities = router.ProviderCapabilities()
+	if gp, ok := gmoP.(*gmo.Provider); ok {
+		sc.Reconcile = gmoReconciler("gmo", gp, router.SplitRef)
+	}
 	sc.Payments = middleware.Log(router, logger.Named("payments"))
 
 	a.Shop, err = newShop(sc)
@@ -216,6 +221,12 @@ func shopIDOf(raw string) string {
 	}
 	return os.Getenv(gmo.EnvShopID) // the opener's fallback
 
+}
+
+// defaultVoucherConfig is the shop's contact printed on konbini and
+// Pay-easy vouchers.
+func defaultVoucherConfig() voucherConfig {
+	return voucherConfig{ContactName: "けっさいデモ商店", ContactPhone: "03-1234-5678", ContactHours: "10:00-18:00", DeadlineDays: 3}
 }
 
 func defaultProducts() []product {

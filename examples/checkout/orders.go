@@ -12,17 +12,23 @@ import (
 // Payment the gateway reported and a history of every step; it never keeps
 // card data or tokens.
 type order struct {
-	ID      string
-	Route   string // router route: "gmo" or "golomt"
-	Product string
-	Amount  payment.Money
-	Capture payment.CaptureMode
-	Created time.Time
+	ID    string
+	Route string // router route: "gmo" or "golomt"
+	// Method is how the customer pays: card, konbini or Pay-easy.
+	Method    payment.MethodType
+	ProductID string
+	Product   string
+	Amount    payment.Money
+	Capture   payment.CaptureMode
+	Created   time.Time
 
 	Ref     payment.PaymentRef // from CreatePayment; used for every later call
 	Payment *payment.Payment   // latest view; nil before CreatePayment answered
 	Err     string             // last error, shown on the order page
 	History []historyEntry
+	// Voucher is the konbini / Pay-easy voucher as issued (the payment
+	// numbers the customer was shown); kept after the payment moved on.
+	Voucher *payment.Voucher
 	// Notifications counts verified notifications received for the order.
 	Notifications int
 }
@@ -103,6 +109,10 @@ func (o *order) clone() order {
 		p := *o.Payment
 		c.Payment = &p
 	}
+	if o.Voucher != nil {
+		v := *o.Voucher
+		c.Voucher = &v
+	}
 	return c
 }
 
@@ -119,6 +129,7 @@ func (o *order) apply(now time.Time, op, detail string, p *payment.Payment, err 
 		if o.Ref == "" {
 			o.Ref = p.Ref
 		}
+		o.keepVoucher(p)
 		if o.Payment == nil || o.Payment.Status.CanBecome(p.Status) {
 			o.Payment = p
 		} else {
@@ -155,4 +166,21 @@ func newOrderID() string {
 		out = append(out, orderIDAlphabet[int(c)%len(orderIDAlphabet)])
 	}
 	return string(out)
+}
+
+// keepVoucher remembers the voucher p carries. The first one is kept (a
+// later inquiry or notification reads it back from the gateway without the
+// receipt URL, which only the issuing reply has); a receipt URL is added
+// when the kept one lacks it.
+func (o *order) keepVoucher(p *payment.Payment) {
+	if p.NextAction == nil || p.NextAction.Voucher == nil {
+		return
+	}
+	v := *p.NextAction.Voucher
+	switch {
+	case o.Voucher == nil:
+		o.Voucher = &v
+	case o.Voucher.ReceiptURL == "" && v.ReceiptURL != "":
+		o.Voucher.ReceiptURL = v.ReceiptURL
+	}
 }

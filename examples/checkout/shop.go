@@ -70,6 +70,11 @@ type shopConfig struct {
 	// Mode is shown in the header: "simulators" or "sandbox".
 	Mode string
 	Now  func() time.Time
+	// Voucher configures konbini and Pay-easy payments on the card route
+	// (shown when that route has Capabilities.AsyncPayments).
+	Voucher voucherConfig
+	// Reconcile, when set, backs the "reconcile pending" button.
+	Reconcile reconcileFunc
 }
 
 // shop is the merchant web shop: an http.Handler.
@@ -91,10 +96,15 @@ const maxFormBody = 64 << 10
 //	GET  /pay/card?product=ID   card form (tokenized in the browser)
 //	POST /pay/card              create + confirm with the card token
 //	POST /pay/hosted            create, then redirect to the hosted page
+//	GET  /pay/voucher?product=ID&method=konbini|payeasy  konbini / Pay-easy form
+//	POST /pay/voucher           create + confirm: the voucher (payment numbers)
 //	GET|POST /return/{order}    the browser comes back (3-D Secure RetUrl, bank redirect)
 //	POST /notify/{provider}     gateway notifications (payment.NotificationHandler)
 //	GET  /orders/{order}        order page with status history and actions
 //	POST /orders/{order}/{action}  capture, refund, void, inquire
+//	GET  /orders/{order}/state  status key polled by a pending voucher's page
+//	POST /orders/{order}/sim/{action}  simulator only: pay, expire a voucher
+//	POST /reconcile             ask the gateway about pending vouchers
 //	GET  /events                the full event log
 func newShop(cfg shopConfig) (*shop, error) {
 	if cfg.Payments == nil {
@@ -126,12 +136,17 @@ func newShop(cfg shopConfig) (*shop, error) {
 	s.mux.HandleFunc("GET /pay/card", s.cardForm)
 	s.mux.HandleFunc("POST /pay/card", s.payCard)
 	s.mux.HandleFunc("POST /pay/hosted", s.payHosted)
+	s.mux.HandleFunc("GET /pay/voucher", s.voucherPage)
+	s.mux.HandleFunc("POST /pay/voucher", s.payVoucher)
 	s.mux.HandleFunc("GET /return/{order}", s.browserReturn)
 	s.mux.HandleFunc("POST /return/{order}", s.browserReturn)
 	s.mux.Handle("POST /notify/{provider}", payment.NotificationHandler(cfg.Payments, s.onNotification,
 		payment.WithNotificationErrorFunc(s.onNotificationError)))
 	s.mux.HandleFunc("GET /orders/{order}", s.orderPage)
 	s.mux.HandleFunc("POST /orders/{order}/{action}", s.orderAction)
+	s.mux.HandleFunc("GET /orders/{order}/state", s.orderState)
+	s.mux.HandleFunc("POST /orders/{order}/sim/{action}", s.simAction)
+	s.mux.HandleFunc("POST /reconcile", s.reconcile)
 	s.mux.HandleFunc("GET /events", s.eventsPage)
 
 	// The shop's own forms are same-origin. Gateways post the browser back
@@ -166,11 +181,23 @@ type page struct {
 	Redirect *payment.NextAction
 	Error    string
 	Links    []link
+	// Voucher is the konbini / Pay-easy form.
+	Voucher *voucherForm
+	// AsyncPayments shows the konbini / Pay-easy buttons.
+	AsyncPayments bool
+	// Reconcile shows the "reconcile pending" button.
+	Reconcile bool
+	// Poll makes the order page reload when the order's StateKey changes.
+	Poll     bool
+	StateKey string
 }
 
 // actions says which buttons the order page shows.
 type actions struct {
 	Capture, PartialCapture, Void, Refund, PartialRefund, Inquire, Continue bool
+	// Voucher orders: CancelVoucher voids an unpaid voucher; EnterDetails
+	// goes back to the form; SimPay and SimExpire are simulator controls.
+	CancelVoucher, EnterDetails, SimPay, SimExpire bool
 }
 
 func (s *shop) render(w http.ResponseWriter, status int, name string, p page) {
@@ -194,11 +221,13 @@ func (s *shop) fail(w http.ResponseWriter, status int, msg string) {
 
 func (s *shop) index(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "index.html", page{
-		Title:    "kessai demo shop",
-		Products: s.cfg.Products,
-		Orders:   s.orders.list(),
-		Events:   s.cfg.Events.recent(40),
-		Hosted:   s.cfg.HostedTestCards,
+		Title:         "kessai demo shop",
+		Products:      s.cfg.Products,
+		Orders:        s.orders.list(),
+		Events:        s.cfg.Events.recent(40),
+		Hosted:        s.cfg.HostedTestCards,
+		AsyncPayments: s.cfg.Capabilities[s.cfg.CardRoute].AsyncPayments,
+		Reconcile:     s.cfg.Reconcile != nil,
 	})
 }
 
@@ -254,14 +283,16 @@ func validToken(t string) bool {
 	return true
 }
 
-func (s *shop) newOrder(prod *product, price payment.Money, route string, capture payment.CaptureMode) *order {
+func (s *shop) newOrder(prod *product, price payment.Money, route string, method payment.MethodType, capture payment.CaptureMode) *order {
 	o := &order{
-		ID:      newOrderID(),
-		Route:   route,
-		Product: prod.Name,
-		Amount:  price,
-		Capture: capture,
-		Created: s.cfg.Now(),
+		ID:        newOrderID(),
+		Route:     route,
+		Method:    method,
+		ProductID: prod.ID,
+		Product:   prod.Name,
+		Amount:    price,
+		Capture:   capture,
+		Created:   s.cfg.Now(),
 	}
 	s.orders.add(o)
 	return o
@@ -290,7 +321,7 @@ func (s *shop) payCard(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm.Get("capture") == "manual" {
 		capture = payment.CaptureManual
 	}
-	o := s.newOrder(prod, price, s.cfg.CardRoute, capture)
+	o := s.newOrder(prod, price, s.cfg.CardRoute, payment.MethodCard, capture)
 	ctx := r.Context()
 	p, err := s.cfg.Payments.CreatePayment(ctx, payment.CreatePaymentRequest{
 		OrderID:     o.ID,
@@ -333,7 +364,7 @@ func (s *shop) payHosted(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusBadRequest, "no such product")
 		return
 	}
-	o := s.newOrder(prod, price, s.cfg.HostedRoute, payment.CaptureAutomatic)
+	o := s.newOrder(prod, price, s.cfg.HostedRoute, payment.MethodCard, payment.CaptureAutomatic)
 	p, err := s.cfg.Payments.CreatePayment(r.Context(), payment.CreatePaymentRequest{
 		OrderID:     o.ID,
 		Amount:      price,
@@ -465,6 +496,9 @@ func (s *shop) onNotification(ctx context.Context, n *payment.Notification) erro
 		o.Notifications++
 		h := historyEntry{Time: s.cfg.Now(), Op: "notification", Status: n.Status.String(),
 			Detail: "verified notification from " + n.Provider}
+		if n.Payment != nil {
+			o.keepVoucher(n.Payment)
+		}
 		if o.Payment == nil || o.Payment.Status.CanBecome(n.Status) {
 			if n.Payment != nil {
 				o.Payment = n.Payment
@@ -493,6 +527,17 @@ func (s *shop) actionsFor(o *order) (payment.Capabilities, actions) {
 	st := o.Payment.Status
 	_, voider := s.cfg.Payments.(payment.Voider)
 	_, inquirer := s.cfg.Payments.(payment.Inquirer)
+	if isVoucherMethod(o.Method) {
+		// The customer's payment is the capture; GMO has no refund for
+		// vouchers. An unpaid voucher can be canceled.
+		issued := st == payment.StatusPending && o.Voucher != nil
+		a.CancelVoucher = voider && caps.Void && issued
+		a.EnterDetails = st == payment.StatusPending && o.Voucher == nil && o.Ref != ""
+		a.Inquire = inquirer && caps.Inquiry && o.Ref != ""
+		sim := issued && s.cfg.Voucher.Sim != nil && o.Route == s.cfg.CardRoute
+		a.SimPay, a.SimExpire = sim, sim
+		return caps, a
+	}
 	a.Capture = caps.ManualCapture && st == payment.StatusAuthorized
 	a.PartialCapture = a.Capture && caps.PartialCapture
 	a.Void = voider && caps.Void && (st == payment.StatusAuthorized || st == payment.StatusCaptured)
@@ -522,6 +567,8 @@ func (s *shop) orderPage(w http.ResponseWriter, r *http.Request) {
 		Redirect: na,
 		Events:   s.cfg.Events.matching(o.ID),
 		Error:    o.Err,
+		Poll:     isVoucherMethod(o.Method) && o.Payment != nil && o.Payment.Status == payment.StatusPending,
+		StateKey: o.stateKey(),
 	})
 }
 
@@ -594,10 +641,14 @@ func (s *shop) eventsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 var templateFuncs = template.FuncMap{
-	"money": formatMoney,
-	"card":  cardText,
-	"clock": func(t time.Time) string { return t.Format("15:04:05.000") },
-	"upper": strings.ToUpper,
+	"money":      formatMoney,
+	"card":       cardText,
+	"clock":      func(t time.Time) string { return t.Format("15:04:05.000") },
+	"upper":      strings.ToUpper,
+	"chain":      chainName,
+	"jst":        jstTime,
+	"methodName": methodName,
+	"isVoucher":  isVoucherMethod,
 }
 
 // cardText shows a masked card: the gateway's mask when it shows the last
