@@ -137,6 +137,12 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		cancel()
 		return nil, err
 	}
+	if st := callFrom(ctx); st != nil {
+		// readBody ends the attempt once the body is read and closed
+		// (Do, at the latest), without wrapping the body.
+		st.cancel = cancel
+		return resp, nil
+	}
 	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }
@@ -153,8 +159,11 @@ func (b *cancelBody) Close() error {
 	return err
 }
 
-// call is the state of one Do, reachable from the request context.
+// call is the state of one Do. It is also the request's context, wrapping
+// the caller's, so that every hook finds it with callFrom at the cost of no
+// extra context layer.
 type call struct {
+	context.Context
 	idempotent bool
 	method     string
 	// attempt is the 0-based attempt number; written by beforeAttempt on
@@ -167,9 +176,27 @@ type call struct {
 	writes atomic.Int32
 	body   []byte
 	trace  httptrace.ClientTrace
+	// cancel ends the current attempt's context (attemptTransport).
+	cancel context.CancelFunc
+}
+
+// endAttempt ends the current attempt's context, if any.
+func (c *call) endAttempt() {
+	if c.cancel != nil {
+		c.cancel()
+		c.cancel = nil
+	}
 }
 
 type callKey struct{}
+
+// Value answers callKey with the call itself.
+func (c *call) Value(key any) any {
+	if key == (callKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
 
 func callFrom(ctx context.Context) *call {
 	c, _ := ctx.Value(callKey{}).(*call)
@@ -188,13 +215,13 @@ func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 	if method == "" {
 		method = http.MethodPost
 	}
-	st := &call{idempotent: req.Idempotent, method: method}
+	st := &call{Context: ctx, idempotent: req.Idempotent, method: method}
 	st.trace.WroteHeaders = func() {
 		if !st.wrote.Swap(true) {
 			st.writes.Add(1)
 		}
 	}
-	ctx = httptrace.WithClientTrace(context.WithValue(ctx, callKey{}, st), &st.trace)
+	ctx = httptrace.WithClientTrace(st, &st.trace)
 
 	// The body is []byte, so retryablehttp rewinds it with a fresh
 	// bytes.Reader per attempt; nil means no body.
@@ -216,6 +243,7 @@ func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 	rreq.SetResponseHandler(readBody)
 
 	resp, err := t.rc.Do(rreq)
+	st.endAttempt()
 	if err != nil {
 		return nil, t.finalError(ctx, req.Op, st, err)
 	}
@@ -229,6 +257,7 @@ func (t *transport) beforeAttempt(_ retryablehttp.Logger, r *http.Request, attem
 	if st == nil {
 		return
 	}
+	st.endAttempt() // normally done by readBody already
 	st.attempt = attempt
 	st.wrote.Store(false)
 	if ce := t.log.Check(zap.DebugLevel, "http request"); ce != nil {
@@ -267,6 +296,9 @@ func readBody(resp *http.Response) error {
 		resp.Body.Close()
 		// retryablehttp drains the body before a retry; give it nothing.
 		resp.Body = http.NoBody
+		if st != nil {
+			st.endAttempt()
+		}
 	}()
 	if resp.Request != nil && resp.Request.Method == http.MethodHead {
 		// Content-Length describes the body a GET would have had.
