@@ -328,11 +328,37 @@ func (r response) get(key string) string {
 
 func (r response) lookup(key string) (string, bool) {
 	for _, p := range r.pairs {
-		if strings.EqualFold(p.k, key) {
+		if keyIs(p.k, key) {
 			return p.v, true
 		}
 	}
 	return "", false
+}
+
+// keyIs compares a reply key with an (ASCII) API key, ignoring ASCII case.
+// Unlike strings.EqualFold it rejects a different length at once, which
+// makes the linear lookups of a 20-field SearchTrade reply cheap, and it
+// never lets a non-ASCII look-alike (the Kelvin sign for 'K') match.
+func keyIs(k, key string) bool {
+	if len(k) != len(key) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		a, b := k[i], key[i]
+		if a == b {
+			continue
+		}
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }
 
 // column returns a multi-record reply's column: the value split on '|'.

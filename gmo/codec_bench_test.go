@@ -75,3 +75,47 @@ func BenchmarkCodecCheckString(b *testing.B) {
 		_ = verifyCheckString(r, pass)
 	}
 }
+
+var searchReply = []byte("OrderID=order-2026-0001&Status=CAPTURE&ProcessDate=20261208101500&JobCd=CAPTURE&AccessID=e65385d62b5e5e9be64d2c8cecdb24f2&AccessPass=a79882df473a228fd2a00051e72642be&ItemCode=0000990&Amount=1000&Tax=0&SiteID=&MemberID=&CardNo=411111******1111&Expire=3012&Method=1&PayTimes=&Forward=2a99662&TranID=1303011202111111111111198895&Approve=6416276&ClientField1=&ClientField2=&ClientField3=&PayType=0")
+
+// BenchmarkCodecSearchTrade parses a SearchTrade reply and reads the
+// fields the adapter reads from it.
+func BenchmarkCodecSearchTrade(b *testing.B) {
+	keys := []string{"OrderID", "Status", "ProcessDate", "JobCd", "AccessID", "AccessPass", "CardNo",
+		"Method", "PayTimes", "Forward", "Approve", "TranID", "Amount", "Tax", "ErrCode", "ErrInfo"}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := parseResponse(searchReply)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range keys {
+			_ = r.get(k)
+		}
+		if r.get("Status") != "CAPTURE" {
+			b.Fatal("status")
+		}
+	}
+}
+
+func TestKeyIs(t *testing.T) {
+	tests := []struct {
+		k, key string
+		want   bool
+	}{
+		{"OrderID", "OrderID", true},
+		{"orderid", "OrderID", true},
+		{"ORDERID", "OrderID", true},
+		{"OrderI", "OrderID", false},
+		{"OrderIDs", "OrderID", false},
+		{"OrderIE", "OrderID", false},
+		{"Order_D", "OrderID", false},
+		{"\u212Aey", "Key", false}, // Kelvin sign: EqualFold would say yes
+		{"", "", true},
+	}
+	for _, tt := range tests {
+		if got := keyIs(tt.k, tt.key); got != tt.want {
+			t.Errorf("keyIs(%q, %q) = %v, want %v", tt.k, tt.key, got, tt.want)
+		}
+	}
+}
