@@ -37,6 +37,10 @@ var cp932Map = map[rune]rune{
 
 const upperHex = "0123456789ABCDEF"
 
+// formCap is the initial size of a form's buffer: GMO requests are 100 to
+// 300 bytes.
+const formCap = 256
+
 // form builds a request body. The zero value is ready to use. The first
 // value that cannot be encoded is remembered in err (naming its key) and
 // later adds are ignored.
@@ -50,6 +54,11 @@ type form struct {
 func (f *form) add(key, val string) {
 	if val == "" || f.err != nil {
 		return
+	}
+	if f.buf == nil {
+		// Room for a whole request: growing from empty would copy it
+		// three or four times.
+		f.buf = make([]byte, 0, formCap)
 	}
 	if len(f.buf) > 0 {
 		f.buf = append(f.buf, '&')

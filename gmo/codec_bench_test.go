@@ -119,3 +119,19 @@ func TestKeyIs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCodecEncodeSearchTrade encodes SearchTrade from a zero form, as
+// the adapter does (no preallocated buffer).
+func BenchmarkCodecEncodeSearchTrade(b *testing.B) {
+	pass := payment.NewSecret("shoppass1")
+	b.ReportAllocs()
+	for b.Loop() {
+		var f form
+		f.add("ShopID", "tshop00000001")
+		f.addSecret("ShopPass", pass)
+		f.add("OrderID", "order-2026-0001")
+		if f.err != nil || len(f.buf) == 0 {
+			b.Fatal(f.err)
+		}
+	}
+}
