@@ -27,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kessai/payment"
+	"github.com/kessai/payment/gmo"
 	"github.com/kessai/payment/gmo/gmotest"
 	"github.com/kessai/payment/golomt/golomttest"
 )
@@ -348,6 +349,51 @@ func TestBrowserCheckout(t *testing.T) {
 		assert.Equal(t, golomttest.StateDeclined, e.State)
 		assert.Equal(t, golomttest.CodeDeclined, e.ErrorCode)
 		assert.Zero(t, e.Charges)
+	})
+
+	t.Run("GMO konbini: voucher, paid at the store, captured by GMO's notification", func(t *testing.T) {
+		b := newTab(t, browser)
+		b.do(chromedp.Navigate(a.ShopURL))
+		b.do(chromedp.Click(chromedp.CSS("#pay-konbini")))
+		b.waitFor("konbini form", `document.querySelector("#voucher-form #Chain") !== null`)
+		// Latin letters in the katakana field: the adapter's field error is
+		// shown next to the field and the form keeps what was typed.
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#Chain"), gmo.ChainFamilyMart),
+			chromedp.SendKeys(chromedp.CSS("#CustomerName"), "山田 太郎"),
+			chromedp.SendKeys(chromedp.CSS("#CustomerKana"), "Yamada Taro"),
+			chromedp.SendKeys(chromedp.CSS("#Phone"), "090-1234-5678"),
+			chromedp.Click(chromedp.CSS("#get-voucher")),
+		)
+		b.waitFor("field error", `document.querySelector("#CustomerKana.invalid + .field-error") !== null`)
+		assert.Contains(t, b.text("#CustomerKana.invalid + .field-error"), "only full-width katakana")
+		b.screenshot("konbini-field-error")
+		b.do(
+			chromedp.Clear(chromedp.CSS("#CustomerKana")),
+			chromedp.SendKeys(chromedp.CSS("#CustomerKana"), "ヤマダ タロウ"),
+			chromedp.Click(chromedp.CSS("#get-voucher")),
+		)
+		id := b.waitOrder(payment.StatusPending)
+		assert.Contains(t, b.text("#voucher-chain"), "FamilyMart")
+		assert.Regexp(t, `^\d+$`, b.text("#voucher-conf"))
+		assert.NotEmpty(t, b.text("#voucher-receipt"))
+		assert.True(t, strings.HasSuffix(b.text("#voucher-deadline"), "23:59:59 JST"), b.text("#voucher-deadline"))
+		b.screenshot("konbini-voucher")
+
+		b.do(chromedp.Click(chromedp.CSS("#sim-pay")))
+		// The shop is told by GMO's PAYSUCCESS notification; the page
+		// reloads by itself.
+		b.waitOrder(payment.StatusCaptured)
+		assert.Equal(t, "¥1,500", b.text("#captured"))
+		o := waitNotifications(t, a, id, 2) // REQSUCCESS, PAYSUCCESS
+		assert.Equal(t, payment.StatusCaptured, o.Payment.Status)
+		b.screenshot("konbini-paid")
+
+		e, ok := a.GMOSim.Ledger(id)
+		require.True(t, ok)
+		assert.Equal(t, "PAYSUCCESS", e.Status)
+		assert.Equal(t, 1, e.Paid)
+		assert.Equal(t, int64(1500), e.Captured)
 	})
 
 	t.Run("GMO through payment.Open and token.js, as with real credentials", func(t *testing.T) {

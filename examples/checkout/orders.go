@@ -131,7 +131,7 @@ func (o *order) apply(now time.Time, op, detail string, p *payment.Payment, err 
 		}
 		o.keepVoucher(p)
 		if o.Payment == nil || o.Payment.Status.CanBecome(p.Status) {
-			o.Payment = p
+			o.setPayment(p)
 		} else {
 			if h.Detail != "" {
 				h.Detail += "; "
@@ -183,4 +183,16 @@ func (o *order) keepVoucher(p *payment.Payment) {
 	case o.Voucher.ReceiptURL == "" && v.ReceiptURL != "":
 		o.Voucher.ReceiptURL = v.ReceiptURL
 	}
+}
+
+// setPayment replaces the order's view with p. Answers that do not carry
+// the masked card (GMO's AlterTran/ChangeTran replies) keep the one the
+// shop already knows.
+func (o *order) setPayment(p *payment.Payment) {
+	if p.Card == nil && o.Payment != nil && o.Payment.Card != nil {
+		cp := *p
+		cp.Card = o.Payment.Card
+		p = &cp
+	}
+	o.Payment = p
 }

@@ -501,7 +501,7 @@ func (s *shop) onNotification(ctx context.Context, n *payment.Notification) erro
 		}
 		if o.Payment == nil || o.Payment.Status.CanBecome(n.Status) {
 			if n.Payment != nil {
-				o.Payment = n.Payment
+				o.setPayment(n.Payment)
 			}
 		} else {
 			h.Detail += " (older than what the shop knows; kept " + o.Payment.Status.String() + ")"

@@ -444,7 +444,7 @@ func (s *shop) reconcile(w http.ResponseWriter, r *http.Request) {
 				h.Status = res.Payment.Status.String()
 				h.Detail = "the gateway moved on without a notification reaching the shop"
 				if o.Payment == nil || o.Payment.Status.CanBecome(res.Payment.Status) {
-					o.Payment = res.Payment
+					o.setPayment(res.Payment)
 				}
 			case res.Overdue:
 				h.Status = res.Payment.Status.String()
