@@ -15,6 +15,7 @@ import (
 
 	"github.com/kessai/payment"
 	"github.com/kessai/payment/gmo"
+	"github.com/kessai/payment/gmo/gmotest"
 )
 
 // shopClient plays the browser against a running demo with plain HTTP.
@@ -385,4 +386,40 @@ func TestVoucherReconcile(t *testing.T) {
 	assert.Equal(t, payment.StatusPending, w.Payment.Status)
 	assert.Contains(t, history(w), "reconcile pending")
 	assert.NotNil(t, w.Voucher, "a reconciled pending order keeps its voucher")
+}
+
+// TestVoucherRealGatewayWiring runs the shop as with -gmo (payment.Open
+// against a simulator standing in for GMO's sandbox, which sends no
+// notifications): konbini works, the simulator buttons are absent, and
+// reconciliation finds the payment.
+func TestVoucherRealGatewayWiring(t *testing.T) {
+	sim := gmotest.NewServer()
+	t.Cleanup(sim.Close)
+	cr := sim.Credentials()
+	cfg := testConfig()
+	cfg.GMOURL = "gmo://" + cr.ShopID + ":" + cr.ShopPass + "@?base_url=" + url.QueryEscape(sim.URL())
+	cfg.GMOTokenJS = sim.URL() + "/ext/js/token.js"
+	require.NoError(t, cfg.validate())
+	a, err := start(context.Background(), cfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(a.Close)
+	require.Nil(t, a.GMOSim)
+	c := newShopClient(t, a)
+
+	assert.Contains(t, c.get("/"), `id="pay-konbini"`)
+	id := c.postToOrder("/pay/voucher", validVoucherForm(payment.MethodKonbini))
+	o := c.order(id)
+	require.NotNil(t, o.Voucher)
+	page := c.get("/orders/" + id)
+	assert.Contains(t, page, `id="cancel-voucher"`)
+	assert.NotContains(t, page, `id="sim-pay"`, "no simulator controls against a real gateway")
+	assert.NotContains(t, page, "GMO simulator controls")
+	code, _, _ := c.do(http.MethodPost, "/orders/"+id+"/sim/pay", url.Values{})
+	assert.Equal(t, http.StatusConflict, code)
+
+	require.NoError(t, sim.PayVoucher(id)) // the customer pays; no notification URL is configured
+	c.do(http.MethodPost, "/reconcile", url.Values{})
+	o = c.order(id)
+	assert.Equal(t, payment.StatusCaptured, o.Payment.Status)
+	assert.Contains(t, history(o), "reconcile captured")
 }
