@@ -52,10 +52,16 @@ func checkReturnURL(op, field, u string) error {
 // "gmo:<OrderID>:<AccessID>".
 //
 // EntryTran is sent as idempotent, so the client may resend it after a
-// timeout. When a resend of this very call answers E01040010 (duplicate
-// OrderID), the first attempt landed: the AccessID/AccessPass are recovered
-// with SearchTrade. E01040010 without a resend is the application's
-// duplicate and fails with payment.ErrDuplicate.
+// timeout. CreatePayment itself is idempotent for a registered order that
+// has not been executed: when EntryTran answers E01040010 (duplicate
+// OrderID) — a resend of this very call after the first attempt landed, or
+// the application's own retry after an earlier CreatePayment failed with a
+// retry-safe error although GMO had registered the order — the
+// AccessID/AccessPass are recovered with SearchTrade and the original
+// pending payment is returned, provided the order is still UNPROCESSED with
+// the same JobCd and amount. Any other order under that OrderID (executed,
+// or registered with another amount or capture mode) fails with
+// payment.ErrDuplicate and GMO's code E01040010.
 func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentRequest) (*payment.Payment, error) {
 	const op = "create"
 	if err := req.Validate(); err != nil {
@@ -103,8 +109,11 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 			return nil, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: false,
 				Message: "entrytran reply has no valid AccessID/AccessPass"}
 		}
-	case hasCode(err, "E01040010") && info.writes.Load() > 1:
-		// Our own resend hit the transaction the first attempt created.
+	case hasCode(err, "E01040010"):
+		// Our own resend hit the transaction the first attempt created, or
+		// the application retries a CreatePayment whose earlier attempts all
+		// failed after GMO had registered the order (a chaos-run finding):
+		// the same unexecuted order is the original payment.
 		t, serr := p.searchTrade(ctx, op, req.OrderID)
 		if serr != nil {
 			return nil, serr

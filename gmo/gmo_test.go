@@ -470,15 +470,42 @@ func TestCreateValidation(t *testing.T) {
 		_, err := e.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: strings.Repeat("A", 27), Amount: jpy(9_999_999)})
 		require.NoError(t, err)
 	})
-	t.Run("genuine duplicate order id", func(t *testing.T) {
+	t.Run("same unexecuted order again is the original payment", func(t *testing.T) {
 		id := newOrderID()
-		_, err := e.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: id, Amount: jpy(100)})
+		first, err := e.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: id, Amount: jpy(100)})
 		require.NoError(t, err)
-		_, err = e.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: id, Amount: jpy(100)})
-		assert.ErrorIs(t, err, payment.ErrDuplicate)
-		var pe *payment.Error
-		require.ErrorAs(t, err, &pe)
-		assert.Equal(t, "E01040010", pe.GatewayCode)
+		again, err := e.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: id, Amount: jpy(100)})
+		require.NoError(t, err)
+		assert.Equal(t, first.Ref, again.Ref, "the original payment")
+		assert.Equal(t, payment.StatusPending, again.Status)
+	})
+	t.Run("genuine duplicate order id", func(t *testing.T) {
+		for _, tt := range []struct {
+			name   string
+			second payment.CreatePaymentRequest
+			pay    bool
+		}{
+			{"other amount", payment.CreatePaymentRequest{Amount: jpy(101)}, false},
+			{"other capture mode", payment.CreatePaymentRequest{Amount: jpy(100), Capture: payment.CaptureManual}, false},
+			{"already executed", payment.CreatePaymentRequest{Amount: jpy(100)}, true},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				id := newOrderID()
+				first, err := e.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: id, Amount: jpy(100)})
+				require.NoError(t, err)
+				if tt.pay {
+					_, err = e.p.Confirm(ctx, payment.ConfirmRequest{Ref: first.Ref, Method: e.token(t, gmotest.CardApprove), ReturnURL: "https://shop.example/r"})
+					require.NoError(t, err)
+				}
+				req := tt.second
+				req.OrderID = id
+				_, err = e.p.CreatePayment(ctx, req)
+				assert.ErrorIs(t, err, payment.ErrDuplicate)
+				var pe *payment.Error
+				require.ErrorAs(t, err, &pe)
+				assert.Equal(t, "E01040010", pe.GatewayCode)
+			})
+		}
 	})
 	t.Run("bad refs", func(t *testing.T) {
 		for _, ref := range []payment.PaymentRef{"", "gmo:", "gmo:o1", "gmo:o1:XYZ", "golomt:o1:" + payment.PaymentRef(strings.Repeat("a", 32)), "gmo:o_1:" + payment.PaymentRef(strings.Repeat("a", 32))} {

@@ -158,10 +158,13 @@ func (r *gmoRig) pay(ctx context.Context, rec *record) {
 	case "manual_capture", "void":
 		capture = payment.CaptureManual
 	}
-	// Create (moves no money; idempotent at the adapter). Faults here test
-	// the duplicate-order handling.
-	p, err := c.step(ctx, "create", c.pick("create", gmoCreate, nil), func(ctx context.Context) (*payment.Payment, error) {
-		return r.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: rec.orderID, Amount: gmoAmount, Capture: capture, ReturnURL: gmoReturn})
+	// Create (moves no money; idempotent at the adapter for an unexecuted
+	// order, so a retry-safe failure is retried like the application
+	// would). Faults here test the duplicate-order handling.
+	p, err := retried(func() (*payment.Payment, error) {
+		return c.step(ctx, "create", c.pick("create", gmoCreate, nil), func(ctx context.Context) (*payment.Payment, error) {
+			return r.p.CreatePayment(ctx, payment.CreatePaymentRequest{OrderID: rec.orderID, Amount: gmoAmount, Capture: capture, ReturnURL: gmoReturn})
+		})
 	})
 	if err != nil || p == nil {
 		return
