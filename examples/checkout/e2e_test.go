@@ -396,6 +396,35 @@ func TestBrowserCheckout(t *testing.T) {
 		assert.Equal(t, int64(1500), e.Captured)
 	})
 
+	// After the konbini flow: letting the deadline pass moves the GMO
+	// simulator's clock for every order.
+	t.Run("GMO Pay-easy: voucher, deadline passes, expired by GMO's notification", func(t *testing.T) {
+		b := newTab(t, browser)
+		b.do(chromedp.Navigate(a.ShopURL))
+		b.do(chromedp.Click(chromedp.CSS("#pay-payeasy")))
+		b.waitFor("Pay-easy form", `document.querySelector("#voucher-form #CustomerKana") !== null`)
+		b.do(
+			chromedp.SendKeys(chromedp.CSS("#CustomerName"), "Hanako Sato"), // widened to full-width
+			chromedp.SendKeys(chromedp.CSS("#CustomerKana"), "さとう はなこ"),     // hiragana becomes katakana
+			chromedp.SendKeys(chromedp.CSS("#Phone"), "03-9876-5432"),
+			chromedp.SetValue(chromedp.CSS("#DeadlineDays"), "7"),
+			chromedp.Click(chromedp.CSS("#get-voucher")),
+		)
+		id := b.waitOrder(payment.StatusPending)
+		assert.NotEmpty(t, b.text("#voucher-customer"))
+		assert.NotEmpty(t, b.text("#voucher-bank"))
+		assert.NotEmpty(t, b.text("#voucher-conf"))
+		b.screenshot("payeasy-voucher")
+
+		b.do(chromedp.Click(chromedp.CSS("#sim-expire")))
+		b.waitOrder(payment.StatusExpired)
+		b.screenshot("payeasy-expired")
+		e, ok := a.GMOSim.Ledger(id)
+		require.True(t, ok)
+		assert.Equal(t, "EXPIRED", e.Status)
+		assert.Zero(t, e.Paid)
+	})
+
 	t.Run("GMO through payment.Open and token.js, as with real credentials", func(t *testing.T) {
 		// The real-gateway wiring (-gmo URL, the card page loading token.js
 		// and calling Multipayment.getToken) against a simulator standing in

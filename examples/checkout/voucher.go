@@ -370,7 +370,7 @@ func (s *shop) simAction(w http.ResponseWriter, r *http.Request) {
 		if d > 0 {
 			sim.Advance(d)
 		}
-		detail = fmt.Sprintf("simulator: GMO simulator clock moved %s past the deadline (not a shop call; GMO notifies the shop)",
+		detail = fmt.Sprintf("simulator: GMO simulator clock moved forward by %s, past the deadline (not a shop call; GMO notifies the shop)",
 			d.Round(time.Minute))
 	default:
 		s.fail(w, http.StatusNotFound, "no such simulator action")
