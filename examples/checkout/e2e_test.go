@@ -225,6 +225,11 @@ func (b *tab) payGMO(shopURL, pan, capture string) {
 	b.do(chromedp.Click(chromedp.CSS("#pay-gmo")))
 	b.waitFor("card form", `document.querySelector("#card-number") !== null`)
 	b.do(
+		// Let chromedp's own DOM mirror catch up with the new document
+		// before it resolves nodes ("Could not find node with given id"
+		// was seen once under load without this).
+		chromedp.WaitReady(chromedp.CSS("#pay")),
+		chromedp.WaitVisible(chromedp.CSS("#card-number")),
 		chromedp.SendKeys(chromedp.CSS("#card-number"), pan),
 		chromedp.SendKeys(chromedp.CSS("#card-expiry"), "12/30"),
 		chromedp.SendKeys(chromedp.CSS("#card-cvc"), "123"),
