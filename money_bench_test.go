@@ -3,6 +3,7 @@ package payment
 import (
 	"testing"
 
+	"github.com/kessai/payment/bench"
 	"github.com/shopspring/decimal"
 )
 
@@ -20,6 +21,7 @@ func BenchmarkMoneyParse(b *testing.B) {
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {
 			b.ReportAllocs()
+			defer bench.CPUPerOp(b)()
 			for b.Loop() {
 				m, err := ParseMoney(tt.amount, tt.code)
 				if err != nil {
@@ -43,6 +45,7 @@ func BenchmarkMoneyFormat(b *testing.B) {
 	for _, tt := range tests {
 		b.Run(tt.name+"/Decimal", func(b *testing.B) {
 			b.ReportAllocs()
+			defer bench.CPUPerOp(b)()
 			for b.Loop() {
 				if tt.m.Decimal() == "" {
 					b.Fatal("empty")
@@ -51,6 +54,7 @@ func BenchmarkMoneyFormat(b *testing.B) {
 		})
 		b.Run(tt.name+"/String", func(b *testing.B) {
 			b.ReportAllocs()
+			defer bench.CPUPerOp(b)()
 			for b.Loop() {
 				if tt.m.String() == "" {
 					b.Fatal("empty")
@@ -63,6 +67,7 @@ func BenchmarkMoneyFormat(b *testing.B) {
 func BenchmarkMoneyMinorUnits(b *testing.B) {
 	m := MoneyFromMinor(150000, MNT)
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		if m.MinorUnits() != 150000 {
 			b.Fatal("minor units")
@@ -72,6 +77,7 @@ func BenchmarkMoneyMinorUnits(b *testing.B) {
 
 func BenchmarkMoneyFromMinor(b *testing.B) {
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		moneySink = MoneyFromMinor(150000, MNT)
 	}

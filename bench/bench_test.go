@@ -134,18 +134,18 @@ func runPair(b *testing.B, setup pair) {
 			if i%2 == 1 {
 				first, second, t1, t2, c1, c2 = raw, adapter, &tr, &ta, &cr, &ca
 			}
-			cpu0, _ := cpuTime()
+			cpu0, _ := bench.CPUTime()
 			start := time.Now()
 			if err := first(i); err != nil {
 				b.Fatal(err)
 			}
 			mid := time.Now()
-			cpu1, _ := cpuTime()
+			cpu1, _ := bench.CPUTime()
 			if err := second(i); err != nil {
 				b.Fatal(err)
 			}
 			end := time.Now()
-			cpu2, _ := cpuTime()
+			cpu2, _ := bench.CPUTime()
 			*t1 += mid.Sub(start)
 			*t2 += end.Sub(mid)
 			*c1 += cpu1 - cpu0
@@ -163,9 +163,9 @@ func runPair(b *testing.B, setup pair) {
 // reportCPU adds cpu-ns/op: the process's CPU time per call (client and
 // loopback server), steadier than wall time on a shared machine.
 func reportCPU(b *testing.B, run func()) {
-	start, ok := cpuTime()
+	start, ok := bench.CPUTime()
 	run()
-	if end, _ := cpuTime(); ok && b.N > 0 {
+	if end, _ := bench.CPUTime(); ok && b.N > 0 {
 		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kessai/payment"
+	"github.com/kessai/payment/bench"
 	"github.com/kessai/payment/gmo"
 	"github.com/kessai/payment/gmo/gmotest"
 	"github.com/kessai/payment/golomt"
@@ -44,7 +45,7 @@ func runOverhead(b *testing.B, adapter, raw func(i int) error) {
 			if side == 1 {
 				f, t, c = raw, &tr, &cr
 			}
-			u0, _ := cpuTime()
+			u0, _ := bench.CPUTime()
 			start := time.Now()
 			for i := n; i < n+k; i++ {
 				if err := f(i); err != nil {
@@ -52,7 +53,7 @@ func runOverhead(b *testing.B, adapter, raw func(i int) error) {
 				}
 			}
 			*t += time.Since(start)
-			u1, _ := cpuTime()
+			u1, _ := bench.CPUTime()
 			*c += u1 - u0
 		}
 		n += k

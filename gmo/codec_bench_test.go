@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/kessai/payment"
+	"github.com/kessai/payment/bench"
 )
 
 // Codec benchmarks: targets are ≤ 2 µs and ≤ 10 allocations per
@@ -15,6 +16,7 @@ func BenchmarkCodecEncodeExecTran(b *testing.B) {
 	pass := payment.NewSecret("a79882df473a228fd2a00051e72642be")
 	tok := payment.NewSecret("0f2b9d1c3e4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c")
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		var f form
 		f.buf = make([]byte, 0, 320)
@@ -33,6 +35,7 @@ func BenchmarkCodecEncodeExecTran(b *testing.B) {
 
 func BenchmarkCodecEncodeCP932(b *testing.B) {
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		var f form
 		f.buf = make([]byte, 0, 128)
@@ -45,6 +48,7 @@ func BenchmarkCodecEncodeCP932(b *testing.B) {
 
 func BenchmarkCodecParseExecTran(b *testing.B) {
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		r, err := parseResponse(execReply)
 		if err != nil || r.get("TranID") == "" {
@@ -56,6 +60,7 @@ func BenchmarkCodecParseExecTran(b *testing.B) {
 func BenchmarkCodecParseACS2(b *testing.B) {
 	body := []byte("ACS=2&RedirectUrl=https://pt01.mul-pay.jp/payment/Tds2StubCallback.idPass?transId=5b0c9a0e-3f1d-4a38-9e0c-1f4c2a7d9b11&t=9f86d081884c7d659a2feaa0c55ad015")
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		r, err := parseResponse(body)
 		if err != nil || r.get("RedirectUrl") == "" {
@@ -71,6 +76,7 @@ func BenchmarkCodecCheckString(b *testing.B) {
 	}
 	pass := payment.NewSecret("shoppass1")
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		_ = verifyCheckString(r, pass)
 	}
@@ -84,6 +90,7 @@ func BenchmarkCodecSearchTrade(b *testing.B) {
 	keys := []string{"OrderID", "Status", "ProcessDate", "JobCd", "AccessID", "AccessPass", "CardNo",
 		"Method", "PayTimes", "Forward", "Approve", "TranID", "Amount", "Tax", "ErrCode", "ErrInfo"}
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		r, err := parseResponse(searchReply)
 		if err != nil {
@@ -125,6 +132,7 @@ func TestKeyIs(t *testing.T) {
 func BenchmarkCodecEncodeSearchTrade(b *testing.B) {
 	pass := payment.NewSecret("shoppass1")
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		var f form
 		f.add("ShopID", "tshop00000001")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kessai/payment"
+	"github.com/kessai/payment/bench"
 	"github.com/kessai/payment/golomt/golomttest"
 	"github.com/kessai/payment/provider"
 )
@@ -19,6 +20,7 @@ import (
 func BenchmarkChecksum(b *testing.B) {
 	s := newSigner([]byte("testSecret"))
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		_ = s.checksum("ORDER1234567890", "1500.00", "GET", "https://shop.example/golomt/return")
 	}
@@ -29,6 +31,7 @@ func BenchmarkVerify(b *testing.B) {
 	s := newSigner([]byte("testSecret"))
 	sum := s.checksum("ORDER1234567890", "000", "1500.00", "9ffd1bb0544990197e4f26ab71b0feaae5f8ee3d824e70c8bcb52d14b5584652")
 	b.ReportAllocs()
+	defer bench.CPUPerOp(b)()
 	for b.Loop() {
 		if !s.verify(sum, "ORDER1234567890", "000", "1500.00", "9ffd1bb0544990197e4f26ab71b0feaae5f8ee3d824e70c8bcb52d14b5584652") {
 			b.Fatal("verify")
