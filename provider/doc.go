@@ -50,9 +50,12 @@
 //
 // Without Options.HTTPClient, each Client has its own pooled
 // *http.Transport keeping up to 256 idle keep-alive connections per host,
-// so many concurrent callers reuse connections instead of dialling. With
-// Options.HTTPClient, its Transport is used and nothing else of it (a nil
-// Transport means the pooled default).
+// so many concurrent callers reuse connections instead of dialling. It
+// opens at most 256 connections per host: more concurrent callers wait for
+// a free one (within the attempt's timeout; a request that times out while
+// waiting was never sent) rather than dialling connections the pool cannot
+// keep. With Options.HTTPClient, its Transport is used and nothing else of
+// it (a nil Transport means the pooled default).
 //
 // # Logging and redaction
 //

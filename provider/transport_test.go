@@ -490,6 +490,49 @@ func TestKeepAliveReuse(t *testing.T) {
 	}
 }
 
+// TestBurstBeyondPool: more concurrent callers than the pool holds wait for
+// a connection instead of dialling one each and closing the surplus.
+func TestBurstBeyondPool(t *testing.T) {
+	const workers = poolMaxConnsPerHost + 64
+	var newConns, inFlight, maxInFlight atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		for {
+			m := maxInFlight.Load()
+			if n <= m || maxInFlight.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond) // keep the connections busy at once
+		inFlight.Add(-1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			newConns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := NewHTTPClient("test", Apply())
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range 3 {
+				resp, err := c.Do(context.Background(), &Request{URL: srv.URL, Body: []byte("x")})
+				if !assert.NoError(t, err) || !assert.Equal(t, "ok", string(resp.Body)) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("%d connections for %d callers, at most %d requests at once", newConns.Load(), workers, maxInFlight.Load())
+	assert.LessOrEqual(t, newConns.Load(), int32(poolMaxConnsPerHost), "connections opened")
+	assert.Greater(t, maxInFlight.Load(), int32(poolMaxConnsPerHost/2), "the burst did overlap")
+}
+
 // TestDoNotSentThenSent: a payment call whose first attempt could not
 // connect is sent on the next attempt and succeeds, exactly once.
 func TestDoNotSentThenSent(t *testing.T) {
