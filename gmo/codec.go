@@ -194,6 +194,33 @@ func decodeCP932(b []byte) string {
 	return string(out)
 }
 
+// decodeCP932String is decodeCP932 for a string: ASCII (the common case)
+// comes back as is, without a copy. ok is false when the text is not valid
+// cp932 (the decoded text would hold U+FFFD).
+func decodeCP932String(s string) (string, bool) {
+	if isASCIIString(s) {
+		return s, true
+	}
+	out := decodeCP932([]byte(s))
+	return out, !strings.ContainsRune(out, '\uFFFD')
+}
+
+// isASCIIString is isASCII for a string.
+func isASCIIString(s string) bool {
+	for len(s) >= 8 {
+		if uint64(s[0])|uint64(s[1])|uint64(s[2])|uint64(s[3])|uint64(s[4])|uint64(s[5])|uint64(s[6])|uint64(s[7]) >= utf8.RuneSelf {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // isASCII reports whether b has no byte ≥ 0x80, eight bytes at a time.
 func isASCII(b []byte) bool {
 	for len(b) >= 8 {

@@ -101,9 +101,9 @@ func parseNotificationBody(body []byte) (*ResultNotification, error) {
 		if len(n.Fields) >= maxPairs {
 			return nil, bad("too many notification fields")
 		}
-		val := decodeCP932([]byte(raw))
-		key = decodeCP932([]byte(key))
-		if strings.ContainsRune(val, '\uFFFD') || strings.ContainsRune(key, '\uFFFD') {
+		key, ok1 := decodeCP932String(key)
+		val, ok2 := decodeCP932String(raw)
+		if !ok1 || !ok2 {
 			return nil, bad("notification is not valid Windows-31J")
 		}
 		if _, dup := n.Fields[key]; dup {
