@@ -164,7 +164,7 @@ func (p *Provider) CreatePayment(ctx context.Context, req payment.CreatePaymentR
 		wire.SocialDeeplink = "Y"
 	}
 	now := p.clock.Now()
-	resp, err := p.post(ctx, op, p.urls.invoice, wire, false)
+	resp, err := p.send(ctx, op, p.urls.invoice, wire.appendJSON(make([]byte, 0, requestBodyCap)), false)
 	if err != nil {
 		if errors.Is(err, payment.ErrOutcomeUnknown) {
 			// It may have left: the invoice may exist (or be created in a
@@ -320,7 +320,8 @@ func (p *Provider) lookup(ctx context.Context, op string, r ref) (*payment.Payme
 	if r.kind == kindPay {
 		url = p.urls.check
 	}
-	resp, err := p.post(ctx, op, url, txnRequest{TransactionID: r.txn, Checksum: p.sign.checksum(r.txn, r.txn)}, true)
+	wire := txnRequest{TransactionID: r.txn, Checksum: p.sign.checksum(r.txn, r.txn)}
+	resp, err := p.send(ctx, op, url, wire.appendJSON(make([]byte, 0, requestBodyCap)), true)
 	if err != nil {
 		return nil, err
 	}
@@ -470,17 +471,27 @@ func cardSummary(number, holder string) *payment.CardSummary {
 	return c
 }
 
-// post sends one JSON call.
+// post sends one JSON call encoded by encoding/json (request types
+// without appendJSON, off the hot paths).
 func (p *Provider) post(ctx context.Context, op, url string, v any, idempotent bool) (*provider.Response, error) {
-	var body []byte
 	if a, ok := v.(jsonAppender); ok {
-		body = a.appendJSON(make([]byte, 0, 384))
-	} else {
-		var err error
-		if body, err = json.Marshal(v); err != nil {
-			return nil, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrInvalidRequest, Message: "cannot encode request"}
-		}
+		return p.send(ctx, op, url, a.appendJSON(make([]byte, 0, requestBodyCap)), idempotent)
 	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrInvalidRequest, Message: "cannot encode request"}
+	}
+	return p.send(ctx, op, url, body, idempotent)
+}
+
+// requestBodyCap is the initial capacity of a request body built with
+// appendJSON: every request fits without growing.
+const requestBodyCap = 384
+
+// send sends one encoded JSON call. The hot paths encode their request
+// with its appendJSON and call send directly: passing the struct through
+// post's `any` would box it (one allocation per request).
+func (p *Provider) send(ctx context.Context, op, url string, body []byte, idempotent bool) (*provider.Response, error) {
 	return p.client.Do(ctx, &provider.Request{Op: op, Method: http.MethodPost, URL: url, Header: p.header, Body: body, Idempotent: idempotent})
 }
 
@@ -535,16 +546,23 @@ func (p *Provider) formatAmount(op string, m payment.Money) (string, error) {
 	// Decimals are checked against our own ISO 4217 table, not the
 	// Money's currency value, which a caller may have built by hand.
 	d := m.Amount()
-	if !d.Equal(d.Truncate(payment.MNT.Exponent)) {
+	if d.Exponent() < -payment.MNT.Exponent && !d.Equal(d.Truncate(payment.MNT.Exponent)) {
 		return "", payment.InvalidRequest(Name, op, "Amount", "MNT allows 2 decimal places; the amount has more")
 	}
+	var fixed string
+	if m.Currency().Exponent == payment.MNT.Exponent {
+		fixed = m.Decimal() // int64 formatting; StringFixed goes through math/big
+	} else {
+		fixed = d.StringFixed(payment.MNT.Exponent)
+	}
 	if p.cfg.AmountFormat == AmountInteger {
-		if !d.Equal(d.Truncate(0)) {
+		whole, frac, _ := strings.Cut(fixed, ".")
+		if strings.Trim(frac, "0") != "" {
 			return "", payment.InvalidRequest(Name, op, "Amount", "amount has a fraction of a tögrög, which AmountInteger cannot carry")
 		}
-		return d.StringFixed(0), nil
+		return whole, nil
 	}
-	return d.StringFixed(payment.MNT.Exponent), nil
+	return fixed, nil
 }
 
 // checkCallback validates the callback URL before any I/O.

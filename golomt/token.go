@@ -83,7 +83,7 @@ func (p *Provider) PayWithToken(ctx context.Context, req TokenPaymentRequest) (*
 		Token:         tok,
 		Checksum:      p.sign.checksum(amount, req.OrderID, tok),
 	}
-	resp, err := p.post(ctx, op, p.urls.pay, wire, false)
+	resp, err := p.send(ctx, op, p.urls.pay, wire.appendJSON(make([]byte, 0, requestBodyCap)), false)
 	if err != nil {
 		if errors.Is(err, payment.ErrOutcomeUnknown) {
 			return p.resolve(ctx, op, r, err)
