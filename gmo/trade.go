@@ -176,8 +176,18 @@ func (p *Provider) toPayment(t *trade) *payment.Payment {
 		}
 	}
 	pay := p.newPayment(t.OrderID, t.AccessID, st, orig)
-	pay.Captured = payment.MoneyFromMinor(captured, payment.JPY)
-	pay.Refunded = payment.MoneyFromMinor(refunded, payment.JPY)
+	// Amounts equal to the original share its Money (immutable) instead of
+	// allocating another; zero is Zero already.
+	if captured == orig {
+		pay.Captured = pay.Amount
+	} else if captured != 0 {
+		pay.Captured = payment.MoneyFromMinor(captured, payment.JPY)
+	}
+	if refunded == orig {
+		pay.Refunded = pay.Amount
+	} else if refunded != 0 {
+		pay.Refunded = payment.MoneyFromMinor(refunded, payment.JPY)
+	}
 	pay.TransactionID = t.TranID
 	pay.ApprovalCode = t.Approve
 	if t.CardNo != "" {

@@ -95,6 +95,12 @@ func (r invoiceRequest) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// sizeHint is the length of txnRequest's encoding when nothing needs
+// escaping (the usual case; appendJSON grows the buffer otherwise).
+func (r txnRequest) sizeHint() int {
+	return len(`{"transactionId":"","checksum":""}`) + len(r.TransactionID) + len(r.Checksum)
+}
+
 func (r txnRequest) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	b = appendMember(b, "transactionId", r.TransactionID)

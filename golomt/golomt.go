@@ -321,7 +321,7 @@ func (p *Provider) lookup(ctx context.Context, op string, r ref) (*payment.Payme
 		url = p.urls.check
 	}
 	wire := txnRequest{TransactionID: r.txn, Checksum: p.sign.checksum(r.txn, r.txn)}
-	resp, err := p.send(ctx, op, url, wire.appendJSON(make([]byte, 0, requestBodyCap)), true)
+	resp, err := p.send(ctx, op, url, wire.appendJSON(make([]byte, 0, wire.sizeHint())), true)
 	if err != nil {
 		return nil, err
 	}
