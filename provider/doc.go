@@ -12,10 +12,8 @@
 // statuses are responses, not errors: the adapter classifies them from the
 // kept body. Redirects are not followed.
 //
-// The client's retry loop is go-retryablehttp's (same hooks, back-off and
-// log lines, run in this package without its per-request wrappers), whose
-// default policy would send a failing POST five times. Here a request is
-// sent again only when
+// The client is built on go-retryablehttp, whose default policy would send
+// a failing POST five times. Here a request is sent again only when
 //
 //   - the attempt provably never left: the connection could not be made
 //     (refused, DNS, dial timeout) and no header was written on it, which

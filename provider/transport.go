@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -12,10 +11,10 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"strconv"
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/kessai/payment"
 	"go.uber.org/zap"
 )
@@ -44,23 +43,16 @@ const (
 	backoffMax = 1 * time.Second
 )
 
-// clientImpl is the transport behind Client: a retry loop modelled on
-// go-retryablehttp's (the same hooks, log lines and back-off), with a
-// payment-safe retry policy, a pooled *http.Transport and per-attempt
-// httptrace bookkeeping.
+// clientImpl is the transport behind Client: a go-retryablehttp client with
+// a payment-safe CheckRetry, no default ErrorHandler behaviour, a pooled
+// *http.Transport and per-attempt httptrace bookkeeping.
 type clientImpl struct{ t *transport }
 
 type transport struct {
 	name       string
 	log        *zap.Logger
-	hc         *http.Client
-	timeout    time.Duration
+	rc         *retryablehttp.Client
 	maxRetries int
-	// waitMin and waitMax bound the back-off between attempts.
-	waitMin, waitMax time.Duration
-	// lg writes retryablehttp's log lines (nil: logging is off, and
-	// nothing is formatted).
-	lg *LeveledLogger
 }
 
 func newClientImpl(name string, o Options) clientImpl {
@@ -81,27 +73,28 @@ func newClientImpl(name string, o Options) clientImpl {
 	} else {
 		base = newPooledTransport()
 	}
-	t := &transport{
-		name: name, log: log, timeout: timeout, maxRetries: retries,
-		waitMin: backoffMin, waitMax: backoffMax,
-		hc: &http.Client{
-			// No http.Client.Timeout: net/http only takes its cheap
-			// context-deadline path for transports it knows, and spends a
-			// goroutine, a timer and channels per request on others. The
-			// per-attempt timeout is the attempt's context (do). The
-			// client never calls CloseIdleConnections, which would drop
-			// the keep-alive connections of every other caller sharing
-			// the pool.
-			Transport: base,
+	t := &transport{name: name, log: log, maxRetries: retries}
+	rc := &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport: &attemptTransport{rt: base, timeout: timeout},
 			// A gateway's 3xx is the adapter's to interpret; following
 			// it would resend (or turn a POST into a GET) behind its back.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+		RetryWaitMin:   backoffMin,
+		RetryWaitMax:   backoffMax,
+		RetryMax:       retries,
+		CheckRetry:     t.checkRetry,
+		Backoff:        jitterBackoff,
+		ErrorHandler:   errorHandler,
+		RequestLogHook: t.beforeAttempt,
 	}
 	if log.Core().Enabled(zap.ErrorLevel) {
-		// Nil keeps the loop from formatting log lines nobody reads.
-		t.lg = NewLeveledLogger(log)
+		// Nil keeps retryablehttp from formatting log lines nobody reads.
+		rc.Logger = NewLeveledLogger(log)
+		rc.ResponseLogHook = t.afterAttempt
 	}
+	t.rc = rc
 	return clientImpl{t: t}
 }
 
@@ -125,6 +118,54 @@ func newPooledTransport() *http.Transport {
 	}
 }
 
+// attemptTransport bounds each attempt by the per-request timeout, from
+// the first byte out to the last byte of the body read.
+//
+// It has no CloseIdleConnections method on purpose: retryablehttp calls
+// http.Client.CloseIdleConnections after every failed call, which would drop
+// the keep-alive connections of every other caller sharing the pool. (This
+// is also why the timeout is not http.Client.Timeout: net/http only takes
+// its cheap context-deadline path for transports it knows, and spends a
+// goroutine, a timer and channels per request on a wrapper like this one.)
+type attemptTransport struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
+
+func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	deadline := time.Now().Add(t.timeout)
+	if d, ok := r.Context().Deadline(); ok && !d.After(deadline) {
+		// The caller's deadline comes first anyway.
+		return t.rt.RoundTrip(r)
+	}
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	resp, err := t.rt.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if st := callFrom(ctx); st != nil {
+		// readBody ends the attempt once the body is read and closed
+		// (Do, at the latest), without wrapping the body.
+		st.cancel = cancel
+		return resp, nil
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelBody ends the attempt's context when the body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
 // call is the state of one Do. It is also the request's context, wrapping
 // the caller's, so that every hook finds it with callFrom at the cost of no
 // extra context layer.
@@ -142,8 +183,7 @@ type call struct {
 	writes atomic.Int32
 	body   []byte
 	trace  httptrace.ClientTrace
-	// cancel ends the current attempt's context (nil when the caller's
-	// deadline bounds the attempt).
+	// cancel ends the current attempt's context (attemptTransport).
 	cancel context.CancelFunc
 }
 
@@ -190,17 +230,14 @@ func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	ctx = httptrace.WithClientTrace(st, &st.trace)
 
-	// The first attempt's request is built on its own context (the
-	// attempt's deadline); later attempts are shallow copies on theirs, so
-	// that a retry is bounded by a fresh timeout and never by an earlier
-	// attempt's deadline, and a copy's body is never shared with an
-	// earlier attempt still being closed by net/http.
-	actx, cancel := t.attemptContext(ctx)
-	base, err := http.NewRequestWithContext(actx, method, req.URL, nil)
+	// The body is []byte, so retryablehttp rewinds it with a fresh
+	// bytes.Reader per attempt; nil means no body.
+	var body any
+	if req.Body != nil {
+		body = req.Body
+	}
+	rreq, err := retryablehttp.NewRequestWithContext(ctx, method, req.URL, body)
 	if err != nil {
-		if cancel != nil {
-			cancel()
-		}
 		// The method or URL did not parse. The URL text may hold
 		// credentials: report only that it is invalid.
 		return nil, &payment.Error{Provider: t.name, Op: req.Op, Kind: payment.ErrInvalidRequest,
@@ -208,17 +245,11 @@ func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	if req.Header != nil {
 		// Not cloned: nothing below modifies it (redirects are off).
-		base.Header = req.Header
+		rreq.Header = req.Header
 	}
-	body := req.Body
-	if body != nil {
-		base.ContentLength = int64(len(body))
-		// For net/http's own replay of a request on a keep-alive
-		// connection the server closed before reading it.
-		base.GetBody = func() (io.ReadCloser, error) { return newBodyReader(body), nil }
-	}
+	rreq.SetResponseHandler(readBody)
 
-	resp, err := t.loop(ctx, st, base, body, cancel)
+	resp, err := t.rc.Do(rreq)
 	st.endAttempt()
 	if err != nil {
 		return nil, t.finalError(ctx, req.Op, st, err)
@@ -226,149 +257,9 @@ func (c clientImpl) do(ctx context.Context, req *Request) (*Response, error) {
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: st.body, Writes: int(st.writes.Load())}, nil
 }
 
-// attemptContext bounds one attempt by the per-attempt timeout. cancel is
-// nil when ctx's own deadline comes first anyway.
-func (t *transport) attemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	deadline := time.Now().Add(t.timeout)
-	if d, ok := ctx.Deadline(); ok && !d.After(deadline) {
-		return ctx, nil
-	}
-	return context.WithDeadline(ctx, deadline)
-}
-
-// loop sends base, and again while checkRetry asks for it, with the
-// back-off in between; it is go-retryablehttp's Client.Do as this package
-// configured it (RequestLogHook beforeAttempt, response handler readBody,
-// CheckRetry checkRetry, Backoff jitterBackoff, ErrorHandler errorHandler,
-// ResponseLogHook afterAttempt and the LeveledLogger when logging is on),
-// without its per-request wrapper, closures and context copies. ctx is the
-// call's context (no attempt deadline); cancel0 ends the first attempt's.
-func (t *transport) loop(ctx context.Context, st *call, base *http.Request, body []byte, cancel0 context.CancelFunc) (*http.Response, error) {
-	if t.lg != nil {
-		t.lg.Debug("performing request", "method", base.Method, "url", redactURL(base.URL))
-	}
-	var (
-		resp                     *http.Response
-		attempt                  int
-		shouldRetry              bool
-		doErr, respErr, checkErr error
-	)
-	for i := 0; ; i++ {
-		doErr, respErr = nil, nil
-		attempt++
-
-		r, cancel := base, cancel0
-		if i > 0 {
-			var actx context.Context
-			actx, cancel = t.attemptContext(ctx)
-			r = base.WithContext(actx)
-		}
-		if body != nil {
-			r.Body = newBodyReader(body)
-		}
-		t.beforeAttempt(r, i) // ends the previous attempt
-		st.cancel = cancel
-
-		resp, doErr = t.hc.Do(r)
-		if doErr != nil {
-			st.endAttempt()
-		}
-
-		shouldRetry, checkErr = t.checkRetry(ctx, resp, doErr)
-		if !shouldRetry && doErr == nil {
-			respErr = readBody(resp)
-			shouldRetry, checkErr = t.checkRetry(ctx, resp, respErr)
-		}
-
-		err := doErr
-		if respErr != nil {
-			err = respErr
-		}
-		if t.lg != nil {
-			if err != nil {
-				t.lg.Error("request failed", "error", err, "method", r.Method, "url", redactURL(r.URL))
-			} else {
-				t.afterAttempt(resp)
-			}
-		}
-
-		if !shouldRetry {
-			break
-		}
-		remain := t.maxRetries - i
-		if remain <= 0 {
-			break
-		}
-		if doErr == nil {
-			t.drainBody(resp.Body)
-		}
-		wait := jitterBackoff(t.waitMin, t.waitMax, i, resp)
-		if t.lg != nil {
-			desc := r.Method + " " + redactURL(r.URL)
-			if resp != nil {
-				desc += " (status: " + strconv.Itoa(resp.StatusCode) + ")"
-			}
-			t.lg.Debug("retrying request", "request", desc, "timeout", wait, "remaining", remain)
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, ctx.Err()
-		case <-timer.C:
-		}
-	}
-
-	if doErr == nil && respErr == nil && checkErr == nil && !shouldRetry {
-		return resp, nil
-	}
-	var err error
-	switch {
-	case checkErr != nil:
-		err = checkErr
-	case respErr != nil:
-		err = respErr
-	default:
-		err = doErr
-	}
-	return errorHandler(resp, err, attempt)
-}
-
-// newBodyReader returns a request body reading b. It must stay an
-// io.NopCloser around a *bytes.Reader: net/http recognises that as an
-// in-memory body and writes headers and body in one go; any other reader
-// makes it flush the headers separately (an extra write per request).
-func newBodyReader(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
-
-// respReadLimit bounds what drainBody reads of an answer that is retried,
-// to keep its connection.
-const respReadLimit = 4096
-
-// drainBody consumes and closes an answer before a retry, as
-// go-retryablehttp does.
-func (t *transport) drainBody(body io.ReadCloser) {
-	defer body.Close()
-	if _, err := io.Copy(io.Discard, io.LimitReader(body, respReadLimit)); err != nil && t.lg != nil {
-		t.lg.Error("error reading response body", "error", err)
-	}
-}
-
-// redactURL is go-retryablehttp's: the URL with any password replaced.
-// (LeveledLogger strips user info and query strings anyway.)
-func redactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	ru := *u
-	if _, has := ru.User.Password(); has {
-		ru.User = url.UserPassword(ru.User.Username(), "xxxxx")
-	}
-	return ru.String()
-}
-
-// beforeAttempt runs before every attempt: it ends the previous attempt,
-// starts the attempt's bookkeeping and logs it.
-func (t *transport) beforeAttempt(r *http.Request, attempt int) {
+// beforeAttempt runs before every attempt (retryablehttp's RequestLogHook):
+// it starts the attempt's bookkeeping and logs it.
+func (t *transport) beforeAttempt(_ retryablehttp.Logger, r *http.Request, attempt int) {
 	st := callFrom(r.Context())
 	if st == nil {
 		return
@@ -382,8 +273,8 @@ func (t *transport) beforeAttempt(r *http.Request, attempt int) {
 	}
 }
 
-// afterAttempt logs a received response.
-func (t *transport) afterAttempt(r *http.Response) {
+// afterAttempt logs a received response (retryablehttp's ResponseLogHook).
+func (t *transport) afterAttempt(_ retryablehttp.Logger, r *http.Response) {
 	if ce := t.log.Check(zap.DebugLevel, "http response"); ce != nil {
 		attempt := 0
 		if st := callFrom(r.Request.Context()); st != nil {
@@ -410,7 +301,7 @@ func readBody(resp *http.Response) error {
 	st := callFrom(resp.Request.Context())
 	defer func() {
 		resp.Body.Close()
-		// The retry loop drains the body before a retry; give it nothing.
+		// retryablehttp drains the body before a retry; give it nothing.
 		resp.Body = http.NoBody
 		if st != nil {
 			st.endAttempt()
@@ -529,15 +420,14 @@ func unwrapURL(err error) error {
 	return err
 }
 
-// errorHandler ends a failed call as retryablehttp's ErrorHandler would
-// (its default wraps the error in a message holding the URL): close any
-// response and pass the error on.
+// errorHandler replaces retryablehttp's default, which would wrap the error
+// in a message holding the URL: close any response and pass the error on.
 func errorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
 	if err == nil {
-		// The loop gave up while the policy still asked to retry; the
+		// retryablehttp gave up while the policy still asked to retry; the
 		// policy never does that on its last attempt, but be safe.
 		err = errors.New("giving up")
 	}

@@ -20,8 +20,8 @@ import (
 
 // fastBackoff shortens the retry waits so tests run quickly.
 func fastBackoff(c *Client) *Client {
-	c.impl.t.waitMin = time.Millisecond
-	c.impl.t.waitMax = 2 * time.Millisecond
+	c.impl.t.rc.RetryWaitMin = time.Millisecond
+	c.impl.t.rc.RetryWaitMax = 2 * time.Millisecond
 	return c
 }
 
@@ -225,8 +225,8 @@ func TestDoTimeoutAfterSend(t *testing.T) {
 
 func TestDoContextCanceledDuringBackoff(t *testing.T) {
 	c := NewHTTPClient("test", Apply(WithMaxRetries(5)))
-	c.impl.t.waitMin = 30 * time.Second
-	c.impl.t.waitMax = 30 * time.Second
+	c.impl.t.rc.RetryWaitMin = 30 * time.Second
+	c.impl.t.rc.RetryWaitMax = 30 * time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	timer := time.AfterFunc(100*time.Millisecond, cancel)
 	defer timer.Stop()
