@@ -110,19 +110,75 @@ func parseNotificationBody(body []byte) (*ResultNotification, error) {
 			continue // first occurrence wins
 		}
 		n.Fields[key] = val
+		if p := n.named(key); p != nil {
+			*p = val
+		}
 	}
 	delete(n.Fields, "ShopPass")
 	delete(n.Fields, "AccessPass")
-	f := n.Fields
-	n.ShopID, n.AccessID, n.OrderID, n.Status, n.JobCd = f["ShopID"], f["AccessID"], f["OrderID"], f["Status"], f["JobCd"]
-	n.Amount, n.Tax, n.Currency = f["Amount"], f["Tax"], f["Currency"]
-	n.Forward, n.Method, n.PayTimes = f["Forward"], f["Method"], f["PayTimes"]
-	n.TranID, n.Approve, n.TranDate = f["TranID"], f["Approve"], f["TranDate"]
-	n.ErrCode, n.ErrInfo, n.PayType = f["ErrCode"], f["ErrInfo"], f["PayType"]
-	n.CvsCode, n.CvsConfNo, n.CvsReceiptNo, n.PaymentTerm = f["CvsCode"], f["CvsConfNo"], f["CvsReceiptNo"], f["PaymentTerm"]
-	n.FinishDate, n.ReceiptDate = f["FinishDate"], f["ReceiptDate"]
-	n.CustID, n.BkCode, n.ConfNo, n.EncryptReceiptNo = f["CustID"], f["BkCode"], f["ConfNo"], f["EncryptReceiptNo"]
 	return n, nil
+}
+
+// named returns the struct field a notification key fills (exact,
+// case-sensitive names, as the keys of Fields), or nil.
+func (n *ResultNotification) named(key string) *string {
+	switch key {
+	case "ShopID":
+		return &n.ShopID
+	case "AccessID":
+		return &n.AccessID
+	case "OrderID":
+		return &n.OrderID
+	case "Status":
+		return &n.Status
+	case "JobCd":
+		return &n.JobCd
+	case "Amount":
+		return &n.Amount
+	case "Tax":
+		return &n.Tax
+	case "Currency":
+		return &n.Currency
+	case "Forward":
+		return &n.Forward
+	case "Method":
+		return &n.Method
+	case "PayTimes":
+		return &n.PayTimes
+	case "TranID":
+		return &n.TranID
+	case "Approve":
+		return &n.Approve
+	case "TranDate":
+		return &n.TranDate
+	case "ErrCode":
+		return &n.ErrCode
+	case "ErrInfo":
+		return &n.ErrInfo
+	case "PayType":
+		return &n.PayType
+	case "CvsCode":
+		return &n.CvsCode
+	case "CvsConfNo":
+		return &n.CvsConfNo
+	case "CvsReceiptNo":
+		return &n.CvsReceiptNo
+	case "PaymentTerm":
+		return &n.PaymentTerm
+	case "FinishDate":
+		return &n.FinishDate
+	case "ReceiptDate":
+		return &n.ReceiptDate
+	case "CustID":
+		return &n.CustID
+	case "BkCode":
+		return &n.BkCode
+	case "ConfNo":
+		return &n.ConfNo
+	case "EncryptReceiptNo":
+		return &n.EncryptReceiptNo
+	}
+	return nil
 }
 
 // unescapeForm undoes form encoding ('+' is a space, %XX a byte) and
