@@ -94,6 +94,9 @@ func (p *Provider) ConfirmWithOptions(ctx context.Context, req payment.ConfirmRe
 	return p.toPayment(t), nil
 }
 
+// clientFieldNames are the wire names of ExecOptions.ClientFields.
+var clientFieldNames = [len(ExecOptions{}.ClientFields)]string{"ClientField1", "ClientField2", "ClientField3"}
+
 // execPlan is a validated ExecTran request.
 type execPlan struct {
 	method, payTimes string
@@ -184,7 +187,7 @@ func (p *Provider) execTran(ctx context.Context, orderID, accessID string, req p
 	}
 	var cf form
 	for i, v := range o.ClientFields {
-		name := "ClientField" + itoa(int64(i+1))
+		name := clientFieldNames[i]
 		if utf8.RuneCountInString(v) > 100 {
 			return nil, payment.InvalidRequest(providerName, op, name, "at most 100 characters")
 		}
