@@ -396,9 +396,14 @@ func (p *Provider) interpret(op string, r ref, res *result) (*payment.Payment, e
 	case code == CodeApproved:
 		amountErr = errors.New("no amount")
 	}
+	if amountErr == nil && res.Amount.S != "" && !reported.IsPositive() {
+		amountErr = errors.New("amount is not positive")
+	}
 	if r.amount == "" && amountErr == nil && res.Amount.S != "" {
+		// A reduced ref (from a push) learns the amount from the signed
+		// answer, in the one format the adapter sends and parseRef reads.
 		expected = reported
-		r.amount = res.Amount.S
+		r.amount = reported.Decimal()
 	}
 	pay := p.newPayment(r, expected, now)
 	if cn := res.CardNumber.S; cn != "" {
