@@ -394,13 +394,26 @@ func (p *Provider) executed(ctx context.Context, op, orderID, accessID string, e
 func (p *Provider) secureTran(ctx context.Context, orderID, accessID string, ret *payment.RedirectReturn) (*payment.Payment, error) {
 	const op = "confirm"
 	vals := ret.Values
+	// Keys are matched case-insensitively; spellings that disagree
+	// ("AccessID" and "accessid" with different values) are refused
+	// rather than resolved by map order.
+	conflict := ""
 	get := func(k string) (string, bool) {
+		v, found := "", false
 		for key, vs := range vals {
 			if strings.EqualFold(key, k) && len(vs) > 0 {
-				return vs[0], true
+				if found && vs[0] != v {
+					conflict = k
+				}
+				v, found = vs[0], true
 			}
 		}
-		return "", false
+		return v, found
+	}
+	for _, k := range []string{"AccessID", "MD", "PaRes"} {
+		if get(k); conflict != "" {
+			return nil, payment.InvalidRequest(providerName, op, "Return."+conflict, "the browser's return repeats "+conflict+" with different values")
+		}
 	}
 	if v, ok := get("AccessID"); ok && v != accessID {
 		return nil, payment.InvalidRequest(providerName, op, "Return.AccessID", "the browser's AccessID does not match the payment reference")

@@ -334,6 +334,22 @@ func TestThreeDSecure2(t *testing.T) {
 			assert.Equal(t, 1, e.ledger(t, p.OrderID).Charges)
 		})
 	}
+	t.Run("return repeating AccessID in two spellings with different values is rejected before I/O", func(t *testing.T) {
+		e := newEnv(t, nil)
+		p := e.create(t, payment.CaptureAutomatic, 5000)
+		_, accessID, err := gmo.ParseRef(p.Ref)
+		require.NoError(t, err)
+		before := e.sim.Requests()
+		for range 20 { // map order must not decide
+			_, err = e.p.Confirm(ctx, payment.ConfirmRequest{Ref: p.Ref, Return: &payment.RedirectReturn{
+				Values: map[string][]string{"AccessID": {accessID}, "accessid": {strings.Repeat("0", 32)}}}})
+			assert.ErrorIs(t, err, payment.ErrInvalidRequest)
+			var pe *payment.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "Return.AccessID", pe.Field)
+		}
+		assert.Equal(t, before, e.sim.Requests())
+	})
 	t.Run("return for another transaction is rejected before I/O", func(t *testing.T) {
 		e := newEnv(t, nil)
 		p := e.create(t, payment.CaptureAutomatic, 5000)
