@@ -273,7 +273,15 @@ func (p *Provider) Inquire(ctx context.Context, ref payment.PaymentRef) (*paymen
 	if err != nil {
 		return nil, err
 	}
-	return p.toPayment(t), nil
+	pay := p.toPayment(t)
+	if pay.Status == payment.StatusUnknown {
+		// A status this library does not know (GMO added one, or the
+		// reply is odd): do not let a nil error pass it off as an answer.
+		pay.GatewayCode = t.Status
+		return pay, &payment.Error{Provider: providerName, Op: "inquire", Kind: payment.ErrOutcomeUnknown, GatewayCode: t.Status,
+			Message: "GMO reports a transaction status this library does not map; check the order in GMO's console"}
+	}
+	return pay, nil
 }
 
 // reconcile resolves an ambiguous money-moving call (cause) by reading the
