@@ -260,7 +260,9 @@ func (p *Provider) newPayment(orderID, accessID string, st payment.Status, amoun
 }
 
 // Inquire returns the gateway's current view of the payment (SearchTrade;
-// SearchTradeMulti for konbini and Pay-easy). It moves no money.
+// SearchTradeMulti for konbini and Pay-easy). It moves no money. A status
+// [StatusOf] does not map gives the payment in StatusUnknown together with
+// an ErrOutcomeUnknown error whose GatewayCode is GMO's status.
 func (p *Provider) Inquire(ctx context.Context, ref payment.PaymentRef) (*payment.Payment, error) {
 	if pay, err, ok := p.inquireHook(ctx, ref); ok { // konbini / Pay-easy: async.go
 		return pay, err
