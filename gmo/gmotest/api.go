@@ -199,6 +199,11 @@ type LedgerEntry struct {
 	CardNo   string // masked
 	Method   string
 	PayTimes string
+	// PaymentTerm is a konbini/Pay-easy voucher's payment deadline (zero
+	// for card orders and vouchers not issued yet); Convenience its
+	// konbini chain code.
+	PaymentTerm time.Time
+	Convenience string
 	// History lists the operations applied, oldest first
 	// (e.g. "EntryTran AUTH 1000", "ExecTran AUTH", "AlterTran SALES 1000").
 	History   []string

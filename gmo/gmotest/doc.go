@@ -222,9 +222,23 @@
 // Refunds, Voids, Declines, Paid) so a test can prove that money moved
 // exactly once. [Server.Requests] and [Server.Calls] count requests.
 // [Server.StatusHandler] renders the ledger as HTML (no passwords, masked
-// cards); its buttons POST to two simulator controls that are not GMO
-// APIs: /gmotest/pay (order=<OrderID>, [Server.PayVoucher]) and
-// /gmotest/advance (d=<Go duration>, [Server.Advance]).
+// cards, a voucher's deadline); its buttons POST to three simulator
+// controls that are not GMO APIs: /gmotest/pay (order=<OrderID>,
+// [Server.PayVoucher]), /gmotest/expire (order=<OrderID>,
+// [Server.ExpireVoucher]) and /gmotest/advance (d=<Go duration>,
+// [Server.Advance]). A refused control answers an HTML error page (405
+// for other methods, 409 for an order in the wrong state, 400 for a bad
+// duration).
+//
+// After acting, a control redirects (303) to the ledger page, or to the
+// optional form field return=<address>, so a shop's own page can post to
+// it and get the browser back. To rule out an open redirect the address
+// must be a path on the simulator ("/orders/42", not "//host" or
+// "orders/42"; no backslash, space or control character), an http(s) URL
+// with the origin of [WithPublicURL] (or of the [NewServer] listener), or
+// an http(s) URL on a loopback host (localhost, 127.0.0.0/8, ::1, any
+// port) with no user info. Any other address answers 400 and the control
+// does nothing.
 //
 // # Time
 //
@@ -250,6 +264,15 @@
 // customer paying (PAYSUCCESS); unpaid vouchers become EXPIRED when
 // simulator time passes the deadline; CvsCancel/PayEasyCancel answer
 // OrderID and Status=CANCEL.
+//
+// [Server.ExpireVoucher] lets the deadline of one voucher pass without
+// moving the clock (which [Server.Advance] moves for every order): an
+// issued, unpaid voucher (REQSUCCESS) becomes EXPIRED and its EXPIRED
+// notification is queued and delivered, with the same resends, as when the
+// clock passes the deadline; PaymentTerm keeps the original deadline. It
+// refuses unknown orders, card orders and vouchers that are not REQSUCCESS
+// (not issued, paid, cancelled, expired). [LedgerEntry] carries the
+// voucher's PaymentTerm and Convenience code.
 //
 // # Members and stored cards
 //

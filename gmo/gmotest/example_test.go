@@ -143,6 +143,28 @@ func ExampleServer_PayVoucher() {
 	// PAYSUCCESS 1200
 }
 
+func ExampleServer_ExpireVoucher() {
+	s := gmotest.NewServer()
+	defer s.Close()
+	c := s.Credentials()
+	entry := post(s, "EntryTranPayEasy", url.Values{"ShopID": {c.ShopID}, "ShopPass": {c.ShopPass},
+		"OrderID": {"order-7"}, "Amount": {"3000"}})
+	name, kana, contact := "\x8eR\x93c\x91\xbe\x98Y", "\x83\x84\x83}\x83_", "\x91\x8b\x8c\xfb" // cp932: 山田太郎, ヤマダ, 窓口
+	post(s, "ExecTranPayEasy", url.Values{"AccessID": {field(entry, "AccessID")}, "AccessPass": {field(entry, "AccessPass")},
+		"OrderID": {"order-7"}, "CustomerName": {name}, "CustomerKana": {kana},
+		"TelNo": {"0312345678"}, "ReceiptsDisp11": {contact}, "ReceiptsDisp12": {"0312345678"}, "ReceiptsDisp13": {"09:00-18:00"}})
+
+	// The deadline passes for this voucher only; the clock stays.
+	fmt.Println(s.ExpireVoucher("order-7"))
+	e, _ := s.Ledger("order-7")
+	fmt.Println(e.Status, e.PaymentTerm.After(s.Now()))
+	fmt.Println(s.ExpireVoucher("order-7") != nil)
+	// Output:
+	// <nil>
+	// EXPIRED true
+	// true
+}
+
 func ExampleNewHandler() {
 	// paysim style: the simulator behind the caller's own listener.
 	var s *gmotest.Server

@@ -60,6 +60,7 @@ func (s *Server) routes() {
 	s.mux.Handle(statusPath, s.StatusHandler())
 	s.mux.HandleFunc("/gmotest/receipt", s.serveReceipt)
 	s.mux.HandleFunc("/gmotest/pay", s.servePay)
+	s.mux.HandleFunc("/gmotest/expire", s.serveExpire)
 	s.mux.HandleFunc("/gmotest/advance", s.serveAdvance)
 	s.mux.HandleFunc("/payment/", func(w http.ResponseWriter, r *http.Request) {
 		name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/payment/"), ".idPass")

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -321,16 +322,62 @@ func (s *Server) sweep(now time.Time) {
 		case t.status != "REQSUCCESS":
 			continue // paid or cancelled
 		case now.After(t.multi.paymentTerm):
-			t.status = "EXPIRED"
-			t.processDate = now
-			t.log(now, "payment term passed")
-			s.addNote(t, now, "")
+			s.expire(t, now, "payment term passed")
 			continue
 		}
 		keep = append(keep, t)
 	}
 	clear(s.vouchers[len(keep):])
 	s.vouchers = keep
+}
+
+// expire turns an unpaid voucher EXPIRED and queues its notification, as
+// GMO does when the payment term passes. Caller holds s.mu.
+func (s *Server) expire(t *tran, now time.Time, why string) {
+	t.status = "EXPIRED"
+	t.processDate = now
+	t.log(now, "%s", why)
+	s.addNote(t, now, "")
+}
+
+// ExpireVoucher plays the payment deadline of one konbini or Pay-easy
+// voucher passing without moving the simulator clock: REQSUCCESS becomes
+// EXPIRED and the EXPIRED notification is queued and delivered (with
+// resends) exactly as when simulator time passes the deadline. Other
+// orders are untouched. It fails for unknown orders, card orders and
+// vouchers that are not REQSUCCESS (not issued yet, paid, cancelled or
+// expired already).
+func (s *Server) ExpireVoucher(orderID string) error {
+	s.mu.Lock()
+	now := s.Now()
+	s.sweep(now)
+	t := s.orders[orderID]
+	var err error
+	switch {
+	case t == nil:
+		err = errors.New("gmotest: unknown order " + orderID)
+	case t.multi == nil:
+		err = errors.New("gmotest: order " + orderID + " is not a voucher payment")
+	case t.status != "REQSUCCESS":
+		err = errors.New("gmotest: order " + orderID + " is " + t.status + ", not REQSUCCESS")
+	default:
+		s.expire(t, now, "payment term passed (ExpireVoucher)")
+		s.dropVoucher(t)
+	}
+	s.mu.Unlock()
+	s.poke()
+	return err
+}
+
+// dropVoucher removes t from the vouchers awaiting payment. Caller holds
+// s.mu.
+func (s *Server) dropVoucher(t *tran) {
+	for i, v := range s.vouchers {
+		if v == t {
+			s.vouchers = slices.Delete(s.vouchers, i, i+1)
+			return
+		}
+	}
 }
 
 // PayVoucher plays the customer paying a konbini or Pay-easy voucher:

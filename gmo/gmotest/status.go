@@ -2,8 +2,11 @@ package gmotest
 
 import (
 	"html/template"
+	"net"
 	"net/http"
+	"net/url"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -33,7 +36,7 @@ var statusPage = template.Must(template.New("s").Parse(`<!DOCTYPE html>
 <form method="POST" action="/gmotest/advance"><label>Advance the clock by <input name="d" value="1h" size="6"></label> <button type="submit">Advance</button></form>
 <table>
 <tr><th>OrderID</th><th>PayType</th><th>Status</th><th>JobCd</th><th>Amount</th><th>Authorized</th><th>Captured</th><th>Refunded</th><th>Charges</th><th>Sales</th><th>Refunds</th><th>Voids</th><th>Declines</th><th>Card</th><th>TranID</th><th>History</th></tr>
-{{range .Ledgers}}<tr><td>{{.OrderID}}</td><td>{{.PayType}}</td><td>{{.Status}}</td><td>{{.JobCd}}</td><td>{{.Amount}}</td><td>{{.Authorized}}</td><td>{{.Captured}}</td><td>{{.Refunded}}</td><td>{{.Charges}}</td><td>{{.Sales}}</td><td>{{.Refunds}}</td><td>{{.Voids}}</td><td>{{.Declines}}</td><td>{{.CardNo}}</td><td>{{.TranID}}</td><td>{{range .History}}{{.}}<br>{{end}}{{if eq .Status "REQSUCCESS"}}<form method="POST" action="/gmotest/pay"><input type="hidden" name="order" value="{{.OrderID}}"><button type="submit">Customer pays</button></form>{{end}}</td></tr>
+{{range .Ledgers}}<tr><td>{{.OrderID}}</td><td>{{.PayType}}</td><td>{{.Status}}</td><td>{{.JobCd}}</td><td>{{.Amount}}</td><td>{{.Authorized}}</td><td>{{.Captured}}</td><td>{{.Refunded}}</td><td>{{.Charges}}</td><td>{{.Sales}}</td><td>{{.Refunds}}</td><td>{{.Voids}}</td><td>{{.Declines}}</td><td>{{.CardNo}}</td><td>{{.TranID}}</td><td>{{range .History}}{{.}}<br>{{end}}{{if eq .Status "REQSUCCESS"}}{{if not .PaymentTerm.IsZero}}pay by {{.PaymentTerm.Format "2006-01-02 15:04:05 MST"}}<br>{{end}}<form method="POST" action="/gmotest/pay"><input type="hidden" name="order" value="{{.OrderID}}"><button type="submit">Customer pays</button></form><form method="POST" action="/gmotest/expire"><input type="hidden" name="order" value="{{.OrderID}}"><button type="submit">Deadline passes</button></form>{{end}}</td></tr>
 {{else}}<tr><td colspan="16">no orders yet</td></tr>
 {{end}}</table>
 <h2>Notification deliveries</h2>
@@ -82,27 +85,128 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request) {
 	_ = receiptPage.Execute(w, e)
 }
 
+// returnParam is the optional form field of the simulator controls naming
+// where the browser goes afterwards.
+const returnParam = "return"
+
+// returnTarget is where a simulator control sends the browser when it is
+// done: the form's "return" address, or the ledger page without one. Only
+// a path on this host ("/orders/1", not "//host"), the configured public
+// URL's origin (or the httptest server's) and loopback origins (127.0.0.0/8,
+// ::1, localhost, any port) are accepted: never an open redirect to
+// another host. ok is false for any other address.
+func (s *Server) returnTarget(r *http.Request) (target string, ok bool) {
+	v := r.FormValue(returnParam)
+	if v == "" {
+		return statusPath, true
+	}
+	if len(v) > 2048 {
+		return "", false
+	}
+	for i := 0; i < len(v); i++ {
+		// Browsers drop tabs and newlines and read '\' as '/': "/\evil" and
+		// "/\t/evil" would leave the host.
+		if c := v[i]; c <= ' ' || c == 0x7f || c == '\\' {
+			return "", false
+		}
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.User != nil || u.Opaque != "" {
+		return "", false
+	}
+	if u.Scheme == "" && u.Host == "" {
+		if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") {
+			return "", false
+		}
+		return u.String(), true
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return "", false
+	}
+	if s.sameOrigin(u, s.cfg.publicURL) || s.ts != nil && s.sameOrigin(u, s.ts.URL) || loopbackHost(u.Hostname()) {
+		return u.String(), true
+	}
+	return "", false
+}
+
+// sameOrigin reports whether u has the scheme and host of base.
+func (s *Server) sameOrigin(u *url.URL, base string) bool {
+	if base == "" {
+		return false
+	}
+	b, err := url.Parse(base)
+	if err != nil || b.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Scheme, b.Scheme) && strings.EqualFold(u.Host, b.Host)
+}
+
+// loopbackHost reports whether host is localhost or a loopback IP.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// badReturn answers a control whose return address is refused, before it
+// acts.
+func badReturn(w http.ResponseWriter) {
+	pageError(w, http.StatusBadRequest, "return must be a path on this simulator (/...), its public URL or a loopback address")
+}
+
 // servePay is the ledger page's "customer pays" button (simulator control,
-// not a GMO API).
+// not a GMO API): POST order=<OrderID>[&return=<address>].
 func (s *Server) servePay(w http.ResponseWriter, r *http.Request) {
 	s.countRequest("")
 	if r.Method != http.MethodPost {
 		pageError(w, http.StatusMethodNotAllowed, "POST order=<OrderID>")
 		return
 	}
+	back, ok := s.returnTarget(r)
+	if !ok {
+		badReturn(w)
+		return
+	}
 	if err := s.PayVoucher(r.FormValue("order")); err != nil {
 		pageError(w, http.StatusConflict, err.Error())
 		return
 	}
-	http.Redirect(w, r, statusPath, http.StatusSeeOther)
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// serveExpire is the ledger page's "deadline passes" button (simulator
+// control, not a GMO API): POST order=<OrderID>[&return=<address>].
+func (s *Server) serveExpire(w http.ResponseWriter, r *http.Request) {
+	s.countRequest("")
+	if r.Method != http.MethodPost {
+		pageError(w, http.StatusMethodNotAllowed, "POST order=<OrderID>")
+		return
+	}
+	back, ok := s.returnTarget(r)
+	if !ok {
+		badReturn(w)
+		return
+	}
+	if err := s.ExpireVoucher(r.FormValue("order")); err != nil {
+		pageError(w, http.StatusConflict, err.Error())
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // serveAdvance is the ledger page's clock control (simulator control, not
-// a GMO API).
+// a GMO API): POST d=<duration>[&return=<address>].
 func (s *Server) serveAdvance(w http.ResponseWriter, r *http.Request) {
 	s.countRequest("")
 	if r.Method != http.MethodPost {
 		pageError(w, http.StatusMethodNotAllowed, "POST d=<duration>")
+		return
+	}
+	back, ok := s.returnTarget(r)
+	if !ok {
+		badReturn(w)
 		return
 	}
 	d, err := time.ParseDuration(r.FormValue("d"))
@@ -111,5 +215,5 @@ func (s *Server) serveAdvance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Advance(d)
-	http.Redirect(w, r, statusPath, http.StatusSeeOther)
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

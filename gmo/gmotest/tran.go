@@ -72,6 +72,9 @@ func (t *tran) entry() LedgerEntry {
 	if t.card != nil {
 		e.CardNo = maskPAN(t.card.pan)
 	}
+	if t.multi != nil {
+		e.PaymentTerm, e.Convenience = t.multi.paymentTerm, t.multi.convenience
+	}
 	return e
 }
 
