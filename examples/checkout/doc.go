@@ -44,7 +44,8 @@
 // stays pending with the voucher until GMO's result notification reports
 // it paid, expired or canceled; the order page polls the shop and reloads
 // when that happens. With the simulator, buttons marked as simulator
-// controls call gmotest.Server.PayVoucher and Advance (past the deadline).
+// controls call gmotest.Server.PayVoucher and ExpireVoucher (this order's
+// deadline passes; the simulator's clock and other orders stay).
 // "Reconcile pending" runs gmo.(*Provider).ReconcilePending over the
 // pending voucher orders.
 package main

@@ -36,10 +36,9 @@ type voucherConfig struct {
 type voucherSim interface {
 	// PayVoucher plays the customer paying (GMO then reports PAYSUCCESS).
 	PayVoucher(orderID string) error
-	// Now and Advance read and move the simulator's clock; unpaid
-	// vouchers expire when it passes their deadline.
-	Now() time.Time
-	Advance(d time.Duration)
+	// ExpireVoucher lets this one voucher's deadline pass (GMO then
+	// reports EXPIRED); the simulator's clock and other orders stay.
+	ExpireVoucher(orderID string) error
 }
 
 // reconcileResult is one order's answer from a reconciliation pass
@@ -343,10 +342,11 @@ func (s *shop) payVoucher(w http.ResponseWriter, r *http.Request) {
 
 // simAction is POST /orders/{order}/sim/{action}: the demo's simulator
 // controls. "pay" plays the customer paying at the store
-// (gmotest.Server.PayVoucher); "expire" moves the simulator's clock past
-// the voucher's deadline (gmotest.Server.Advance). Neither is a gateway
-// call of the shop: the outcome reaches the shop as GMO's result
-// notification, exactly as it would in production.
+// (gmotest.Server.PayVoucher); "expire" lets this voucher's deadline pass
+// without paying (gmotest.Server.ExpireVoucher: only this order, the
+// simulator's clock stays). Neither is a gateway call of the shop: the
+// outcome reaches the shop as GMO's result notification, exactly as it
+// would in production.
 func (s *shop) simAction(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("order")
 	o, ok := s.orders.get(id)
@@ -366,12 +366,8 @@ func (s *shop) simAction(w http.ResponseWriter, r *http.Request) {
 		err = sim.PayVoucher(id)
 		detail = "simulator: the customer paid at the " + voucherPlace(o.Method) + " (not a shop call; GMO notifies the shop)"
 	case "expire":
-		d := o.Voucher.Deadline.Sub(sim.Now()) + time.Second
-		if d > 0 {
-			sim.Advance(d)
-		}
-		detail = fmt.Sprintf("simulator: GMO simulator clock moved forward by %s, past the deadline (not a shop call; GMO notifies the shop)",
-			d.Round(time.Minute))
+		err = sim.ExpireVoucher(id)
+		detail = "simulator: the deadline passed without payment, for this order only (not a shop call; GMO notifies the shop)"
 	default:
 		s.fail(w, http.StatusNotFound, "no such simulator action")
 		return

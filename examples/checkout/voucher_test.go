@@ -219,10 +219,11 @@ func TestVoucherFlows(t *testing.T) {
 		assert.True(t, o.History[len(o.History)-1].Failed)
 	})
 
-	// Last: letting a deadline pass moves the simulator's clock for every
-	// order.
+	// Letting a deadline pass expires that one voucher: the simulator's
+	// clock stays and another open voucher is still payable.
 	t.Run("Pay-easy expired", func(t *testing.T) {
 		c := c.with(t)
+		other := c.postToOrder("/pay/voucher", validVoucherForm(payment.MethodKonbini))
 		id := c.postToOrder("/pay/voucher", validVoucherForm(payment.MethodPayEasy))
 		o := c.order(id)
 		require.NotNil(t, o.Voucher)
@@ -244,10 +245,34 @@ func TestVoucherFlows(t *testing.T) {
 		e, _ := a.GMOSim.Ledger(id)
 		assert.Equal(t, "EXPIRED", e.Status)
 		assert.Zero(t, e.Paid)
-		assert.True(t, a.GMOSim.Now().After(v.Deadline))
+		assert.True(t, a.GMOSim.Now().Before(v.Deadline), "the simulator's clock did not move")
 		page = c.get("/orders/" + id)
 		assert.Contains(t, page, `data-status="expired"`)
 		assert.NotContains(t, page, `id="cancel-voucher"`)
+		assert.NotContains(t, page, `id="sim-expire"`)
+		var simDetail string
+		for _, h := range o.History {
+			if h.Op == "simulator" {
+				simDetail = h.Detail
+			}
+		}
+		assert.Contains(t, simDetail, "for this order only")
+
+		// The other voucher is untouched and can still be paid.
+		e, _ = a.GMOSim.Ledger(other)
+		assert.Equal(t, "REQSUCCESS", e.Status)
+		assert.Equal(t, payment.StatusPending, c.order(other).Payment.Status)
+		c.postToOrder("/orders/"+other+"/sim/pay", url.Values{})
+		c.waitStatus(other, payment.StatusCaptured)
+
+		// Expiring it again is refused by the simulator and shown.
+		code, _, _ := c.do(http.MethodPost, "/orders/"+id+"/sim/expire", url.Values{})
+		assert.Equal(t, http.StatusSeeOther, code)
+		o = c.order(id)
+		assert.Equal(t, payment.StatusExpired, o.Payment.Status)
+		last := o.History[len(o.History)-1]
+		assert.True(t, last.Failed)
+		assert.Contains(t, last.Detail, "is EXPIRED, not REQSUCCESS")
 	})
 }
 
