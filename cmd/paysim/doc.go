@@ -12,6 +12,26 @@
 // (/api/* and the hosted pages /payment/{lang}/{invoice}). The root page of
 // each port lists both ledgers; /paysim/ledger.json has them as JSON.
 //
+// # Konbini and Pay-easy vouchers
+//
+// The GMO ledger on the root page shows each order's pay type (card,
+// konbini with its chain, Pay-easy), its GMO status with what it means for
+// a voucher (waiting for payment, paid, expired, cancelled) and a
+// voucher's deadline in JST. A voucher waiting for payment (REQSUCCESS)
+// has two buttons posting to the GMO simulator's controls (not GMO APIs):
+// "pay at the store" (/gmotest/pay, gmotest.Server.PayVoucher: PAYSUCCESS)
+// and "expire" (/gmotest/expire, gmotest.Server.ExpireVoucher: this
+// voucher's deadline passes, EXPIRED; the clock and other orders stay).
+// GMO's result notification follows either. The buttons carry
+// return=<GMO URL>/ so the browser comes back to the root page (on either
+// port the page posts to the GMO port).
+//
+// A shop's own test pages can post to /gmotest/pay, /gmotest/expire and
+// /gmotest/advance (d=<duration>, moves the clock for every order)
+// directly, with return= a path, the GMO public URL or a loopback origin
+// (any other address answers 400 and nothing happens; without it the
+// browser lands on /gmotest/status).
+//
 // The handlers are those of the library's simulators (gmo/gmotest and
 // golomt/golomttest), so paysim behaves exactly as the simulators the Go
 // tests use.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -397,4 +398,140 @@ func TestRandomFaultsNeverDoubleCharge(t *testing.T) {
 		assert.Equal(t, i+1, p.GMO.Calls("ExecTran"), "ExecTran was never resent")
 	}
 	assert.Equal(t, int64(3), p.faults.injected.Load())
+}
+
+// issueGMOVoucher registers and issues a konbini (Lawson) or Pay-easy
+// voucher through paysim's GMO API.
+func issueGMOVoucher(t *testing.T, p *paysim, payEasy bool, order, amount string) {
+	t.Helper()
+	entryAPI, execAPI := "EntryTranCvs", "ExecTranCvs"
+	if payEasy {
+		entryAPI, execAPI = "EntryTranPayEasy", "ExecTranPayEasy"
+	}
+	_, body := postForm(t, p.GMOURL+"/payment/"+entryAPI+".idPass", url.Values{
+		"ShopID": {gmotest.DefaultShopID}, "ShopPass": {gmotest.DefaultShopPass}, "OrderID": {order}, "Amount": {amount}})
+	f := map[string]string{}
+	for _, kv := range strings.Split(body, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		f[k] = v
+	}
+	require.NotEmpty(t, f["AccessID"], body)
+	// cp932: 山田太郎, ヤマダ, 窓口
+	v := url.Values{"AccessID": {f["AccessID"]}, "AccessPass": {f["AccessPass"]}, "OrderID": {order},
+		"CustomerName": {"\x8eR\x93c\x91\xbe\x98Y"}, "CustomerKana": {"\x83\x84\x83}\x83_"}, "TelNo": {"0312345678"},
+		"ReceiptsDisp11": {"\x91\x8b\x8c\xfb"}, "ReceiptsDisp12": {"0312345678"}, "ReceiptsDisp13": {"09:00-18:00"}, "PaymentTermDay": {"3"}}
+	if !payEasy {
+		v.Set("Convenience", "10001")
+	}
+	_, body = postForm(t, p.GMOURL+"/payment/"+execAPI+".idPass", v)
+	require.NotContains(t, body, "ErrCode", body)
+}
+
+// voucherForm is a simulator button on paysim's root page.
+type voucherForm struct{ action, order, ret, label string }
+
+var voucherFormRE = regexp.MustCompile(`<form method="post" action="([^"]+)"><input type="hidden" name="order" value="([^"]+)"><input type="hidden" name="return" value="([^"]+)"><button type="submit">([^<]+)</button></form>`)
+
+func voucherForms(page string) []voucherForm {
+	var out []voucherForm
+	for _, m := range voucherFormRE.FindAllStringSubmatch(page, -1) {
+		out = append(out, voucherForm{m[1], m[2], m[3], m[4]})
+	}
+	return out
+}
+
+// row returns the GMO ledger row of order on the root page.
+func row(t *testing.T, page, order string) string {
+	t.Helper()
+	i := strings.Index(page, `<tr id="gmo-`+order+`">`)
+	require.GreaterOrEqual(t, i, 0, "no row for %s", order)
+	j := strings.Index(page[i:], "</tr>")
+	require.Greater(t, j, 0)
+	return page[i : i+j]
+}
+
+func TestStatusPageVouchers(t *testing.T) {
+	p := startTest(t)
+	issueGMOVoucher(t, p, false, "ps-cvs-1", "1500")
+	issueGMOVoucher(t, p, true, "ps-pe-1", "3000")
+	issueGMOVoucher(t, p, false, "ps-cvs-2", "700")
+	_, body := postForm(t, p.GMOURL+"/payment/EntryTran.idPass", url.Values{
+		"ShopID": {gmotest.DefaultShopID}, "ShopPass": {gmotest.DefaultShopPass}, "OrderID": {"ps-card-1"}, "JobCd": {"CAPTURE"}, "Amount": {"100"}})
+	require.Contains(t, body, "AccessID=")
+	term, _ := p.GMO.Ledger("ps-cvs-1")
+	deadline := term.PaymentTerm.In(time.FixedZone("JST", 9*3600)).Format("2006-01-02 15:04:05")
+
+	tests := []struct {
+		order    string
+		payType  string
+		state    string
+		deadline bool
+	}{
+		{"ps-cvs-1", "konbini (Lawson)", "REQSUCCESS <span class=\"state\">(waiting for payment)</span>", true},
+		{"ps-pe-1", "Pay-easy", "REQSUCCESS <span class=\"state\">(waiting for payment)</span>", true},
+		{"ps-card-1", "card", "UNPROCESSED</td>", false},
+	}
+	for _, base := range []string{p.GMOURL, p.GolomtURL} {
+		_, page := get(t, base+"/")
+		for _, tt := range tests {
+			r := row(t, page, tt.order)
+			assert.Contains(t, r, "<td>"+tt.payType+"</td>", tt.order)
+			assert.Contains(t, r, tt.state, tt.order)
+			if tt.deadline {
+				assert.Contains(t, r, deadline, tt.order)
+			} else {
+				assert.NotContains(t, r, "<form", "no simulator buttons for a card order")
+			}
+		}
+		// Both ports' pages post to the GMO simulator's controls and come
+		// back to the GMO port's page.
+		var got []string
+		for _, f := range voucherForms(page) {
+			assert.Equal(t, p.GMOURL+"/", f.ret)
+			got = append(got, strings.TrimPrefix(f.action, p.GMOURL)+" "+f.order+" "+f.label)
+		}
+		assert.Equal(t, []string{
+			"/gmotest/pay ps-cvs-1 pay at the store", "/gmotest/expire ps-cvs-1 expire",
+			"/gmotest/pay ps-pe-1 pay at the store", "/gmotest/expire ps-pe-1 expire",
+			"/gmotest/pay ps-cvs-2 pay at the store", "/gmotest/expire ps-cvs-2 expire",
+		}, got, base)
+	}
+
+	// Press the buttons as a browser does: POST, then follow the 303 back.
+	_, page := get(t, p.GolomtURL+"/")
+	forms := voucherForms(page)
+	press := func(action, order string) string {
+		for _, f := range forms {
+			if strings.HasSuffix(f.action, action) && f.order == order {
+				resp, body := postForm(t, f.action, url.Values{"order": {f.order}, "return": {f.ret}})
+				require.Equal(t, http.StatusOK, resp.StatusCode, body)
+				assert.Equal(t, p.GMOURL+"/", resp.Request.URL.String(), "back on the root page")
+				return body
+			}
+		}
+		t.Fatalf("no %s button for %s", action, order)
+		return ""
+	}
+	before := p.GMO.Now()
+	press("/gmotest/pay", "ps-cvs-1")
+	page = press("/gmotest/expire", "ps-pe-1")
+	assert.Contains(t, row(t, page, "ps-cvs-1"), "PAYSUCCESS <span class=\"state\">(paid)</span>")
+	assert.Contains(t, row(t, page, "ps-pe-1"), "EXPIRED <span class=\"state\">(expired)</span>")
+	assert.NotContains(t, row(t, page, "ps-cvs-1"), "<form")
+	assert.NotContains(t, row(t, page, "ps-pe-1"), "<form")
+	assert.Contains(t, row(t, page, "ps-cvs-2"), "(waiting for payment)", "the other voucher is untouched")
+	assert.Contains(t, row(t, page, "ps-cvs-2"), `action="`+p.GMOURL+`/gmotest/expire"`)
+	assert.WithinDuration(t, before, p.GMO.Now(), time.Minute, "expire does not move the clock")
+	e, _ := p.GMO.Ledger("ps-cvs-1")
+	assert.Equal(t, int64(1500), e.Captured)
+	e, _ = p.GMO.Ledger("ps-pe-1")
+	assert.Equal(t, "EXPIRED", e.Status)
+	e, _ = p.GMO.Ledger("ps-cvs-2")
+	assert.Equal(t, "REQSUCCESS", e.Status)
+
+	// A return address off the simulator is refused and nothing happens.
+	resp, body := postForm(t, p.GMOURL+"/gmotest/expire", url.Values{"order": {"ps-cvs-2"}, "return": {"https://evil.example/"}})
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, body)
+	e, _ = p.GMO.Ledger("ps-cvs-2")
+	assert.Equal(t, "REQSUCCESS", e.Status)
 }

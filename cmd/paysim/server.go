@@ -380,15 +380,21 @@ var statusTmpl = template.Must(template.New("status").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>paysim</title>
 <meta http-equiv="refresh" content="5">
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330}table{border-collapse:collapse;margin-bottom:24px}
-th,td{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:left}th{color:#6b7280}code{font-size:12px}</style></head>
+th,td{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:left}th{color:#6b7280}code{font-size:12px}
+form{display:inline}.note,.state{color:#6b7280}</style></head>
 <body><h1>paysim</h1>
 <p>{{if .GMOURL}}GMO <code>{{.GMOURL}}</code> (<a href="{{.GMOURL}}/gmotest/status">simulator page</a>){{end}}
 {{if .GolomtURL}} · Golomt <code>{{.GolomtURL}}</code> (<a href="{{.GolomtURL}}/_sim/status">simulator page</a>){{end}}
 · <a href="/paysim/ledger.json">ledger.json</a> · random faults injected: {{.L.FaultsInjected}}</p>
 {{if .GMOURL}}<h2>GMO ledger</h2>
-<table><tr><th>OrderID</th><th>Status</th><th>JobCd</th><th>Amount</th><th>Authorized</th><th>Captured</th><th>Refunded</th><th>Charges</th><th>Refunds</th><th>Voids</th><th>Card</th><th>Updated</th></tr>
-{{range .L.GMO}}<tr><td><code>{{.OrderID}}</code></td><td>{{.Status}}</td><td>{{.JobCd}}</td><td>{{.Amount}}</td><td>{{.Authorized}}</td><td>{{.Captured}}</td><td>{{.Refunded}}</td><td>{{.Charges}}</td><td>{{.Refunds}}</td><td>{{.Voids}}</td><td><code>{{.CardNo}}</code></td><td>{{.UpdatedAt.Format "15:04:05"}}</td></tr>
-{{else}}<tr><td colspan="12">no orders yet</td></tr>{{end}}</table>{{end}}
+<p class="note">Simulator time {{.GMONow}}. Konbini and Pay-easy vouchers waiting for payment have simulator controls (not GMO APIs):
+<b>pay at the store</b> plays the customer paying (PAYSUCCESS), <b>expire</b> lets that voucher's deadline pass (EXPIRED) without moving the clock for the other orders.
+GMO sends its result notification for either.</p>
+<table><tr><th>OrderID</th><th>Pay type</th><th>Status</th><th>JobCd</th><th>Amount</th><th>Authorized</th><th>Captured</th><th>Refunded</th><th>Charges</th><th>Refunds</th><th>Voids</th><th>Card</th><th>Pay by (JST)</th><th>Updated</th><th>Simulator</th></tr>
+{{range .GMO}}{{$e := .E}}<tr id="gmo-{{$e.OrderID}}"><td><code>{{$e.OrderID}}</code></td><td>{{.PayType}}</td><td>{{$e.Status}}{{if .State}} <span class="state">({{.State}})</span>{{end}}</td><td>{{$e.JobCd}}</td><td>{{$e.Amount}}</td><td>{{$e.Authorized}}</td><td>{{$e.Captured}}</td><td>{{$e.Refunded}}</td><td>{{$e.Charges}}</td><td>{{$e.Refunds}}</td><td>{{$e.Voids}}</td><td><code>{{$e.CardNo}}</code></td><td>{{.Deadline}}</td><td>{{$e.UpdatedAt.Format "15:04:05"}}</td>
+<td>{{if .Open}}<form method="post" action="{{$.GMOURL}}/gmotest/pay"><input type="hidden" name="order" value="{{$e.OrderID}}"><input type="hidden" name="return" value="{{$.GMOURL}}/"><button type="submit">pay at the store</button></form>
+<form method="post" action="{{$.GMOURL}}/gmotest/expire"><input type="hidden" name="order" value="{{$e.OrderID}}"><input type="hidden" name="return" value="{{$.GMOURL}}/"><button type="submit">expire</button></form>{{end}}</td></tr>
+{{else}}<tr><td colspan="15">no orders yet</td></tr>{{end}}</table>{{end}}
 {{if .GolomtURL}}<h2>Golomt ledger</h2>
 <table><tr><th>transactionId</th><th>Kind</th><th>State</th><th>Amount</th><th>errorCode</th><th>Card</th><th>Charges</th><th>Refunds</th><th>Updated</th></tr>
 {{range .L.Golomt}}<tr><td><code>{{.TransactionID}}</code></td><td>{{.Kind}}</td><td>{{.State}}</td><td>{{.Amount}}</td><td>{{.ErrorCode}}</td><td><code>{{.CardNumber}}</code></td><td>{{.Charges}}</td><td>{{.Refunds}}</td><td>{{.UpdatedAt.Format "15:04:05"}}</td></tr>
@@ -396,11 +402,69 @@ th,td{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:left}th{color:
 </body></html>
 `))
 
+// gmoRow is one GMO order on the status page.
+type gmoRow struct {
+	E        gmotest.LedgerEntry
+	PayType  string // "card", "konbini (Lawson)", "Pay-easy"
+	State    string // vouchers: "not issued", "waiting for payment", "paid", "expired", "cancelled"
+	Deadline string // vouchers: the payment deadline in JST, else ""
+	Open     bool   // a voucher waiting for payment: the pay/expire buttons apply
+}
+
+// konbiniChains names GMO's Convenience codes (the old 0000x codes too).
+var konbiniChains = map[string]string{
+	"10001": "Lawson", "10002": "FamilyMart", "10005": "Ministop", "00007": "Seven-Eleven", "10008": "Seicomart",
+	"00001": "Lawson", "00002": "FamilyMart", "00005": "Ministop", "00008": "Seicomart",
+}
+
+// voucherStates says what a voucher's GMO status means for the customer.
+var voucherStates = map[string]string{
+	"UNPROCESSED": "not issued", "REQSUCCESS": "waiting for payment", "PAYSUCCESS": "paid",
+	"EXPIRED": "expired", "CANCEL": "cancelled",
+}
+
+var jst = time.FixedZone("JST", 9*60*60)
+
+func newGMORow(e gmotest.LedgerEntry) gmoRow {
+	r := gmoRow{E: e}
+	switch e.PayType {
+	case "3":
+		r.PayType = "konbini"
+		if name := konbiniChains[e.Convenience]; name != "" {
+			r.PayType += " (" + name + ")"
+		} else if e.Convenience != "" {
+			r.PayType += " (" + e.Convenience + ")"
+		}
+	case "4":
+		r.PayType = "Pay-easy"
+	default:
+		r.PayType = "card"
+		return r
+	}
+	r.State = voucherStates[e.Status]
+	if !e.PaymentTerm.IsZero() {
+		r.Deadline = e.PaymentTerm.In(jst).Format("2006-01-02 15:04:05")
+	}
+	r.Open = e.Status == "REQSUCCESS"
+	return r
+}
+
 func (p *paysim) statusPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	l := p.ledgers()
+	rows := make([]gmoRow, len(l.GMO))
+	for i, e := range l.GMO {
+		rows[i] = newGMORow(e)
+	}
+	now := ""
+	if p.GMO != nil {
+		now = p.GMO.Now().In(jst).Format("2006-01-02 15:04:05 MST")
+	}
 	_ = statusTmpl.Execute(w, struct {
 		GMOURL, GolomtURL string
+		GMONow            string
+		GMO               []gmoRow
 		L                 ledgers
-	}{p.GMOURL, p.GolomtURL, p.ledgers()})
+	}{p.GMOURL, p.GolomtURL, now, rows, l})
 }
