@@ -160,13 +160,19 @@ func TestExpireVoucherDelivery(t *testing.T) {
 			issueVoucher(t, s, "3", "dl-1")
 			require.Eventually(t, func() bool { return m.count() == 1 }, 5*time.Second, 5*time.Millisecond)
 			require.NoError(t, tt.expire(s))
-			require.Eventually(t, func() bool { return m.count() == 2 }, 5*time.Second, 5*time.Millisecond, "first attempt at once")
+			// settled waits until the simulator has recorded n attempts
+			// (and so scheduled the next one), not only until the
+			// merchant saw them.
+			settled := func(n int) {
+				require.Eventually(t, func() bool { return m.count() == n && len(s.Deliveries()) == n }, 5*time.Second, 5*time.Millisecond)
+			}
+			settled(2) // first attempt at once
 			s.Advance(59 * time.Minute)
 			time.Sleep(100 * time.Millisecond)
 			assert.Equal(t, 2, m.count(), "no resend before 60 minutes")
 			for want := 3; want <= 4; want++ {
 				s.Advance(time.Hour)
-				require.Eventually(t, func() bool { return m.count() == want }, 5*time.Second, 5*time.Millisecond)
+				settled(want)
 			}
 			s.Advance(5 * time.Hour)
 			time.Sleep(100 * time.Millisecond)

@@ -229,6 +229,8 @@ func (s *Server) deliver(ctx context.Context, n *note) {
 	case n.attempts > s.cfg.notifyMax:
 		n.done = true // retries exhausted; GMO mails an error report
 	default:
-		n.next = s.Now().Add(s.cfg.notifyInterval)
+		// The interval counts from the attempt, not from when its answer
+		// was read (with a manual clock the two can differ).
+		n.next = d.At.Add(s.cfg.notifyInterval)
 	}
 }
