@@ -66,12 +66,13 @@
 // attempt at debug level under "<provider>.http": method, host, path,
 // attempt and status, never the query, user info, headers or bodies.
 //
-// Credentials and card data are held as [Secret] (payment.Secret), which
-// prints [REDACTED] in fmt verbs, JSON, text marshalling and zap; use
-// [SecretField] to log whether one is set, and Reveal only where it goes on
-// the wire. Keep secrets in exported struct fields: fmt prints unexported
-// fields by reflection, bypassing Secret's methods, and encoding/json writes
-// map keys verbatim. Card numbers in messages go through [MaskPAN].
+// Credentials and card data are held as [Secret] (payment.Secret, made
+// with [NewSecret]), which prints [REDACTED] in fmt verbs, JSON, text
+// marshalling, gob and zap; use [SecretField] to log whether one is set,
+// and Reveal only where it goes on the wire. A Secret is a struct holding a
+// pointer, so even where fmt bypasses its methods (unexported struct
+// fields, printed by reflection) only an address shows, never the value.
+// Card numbers in messages go through [MaskPAN].
 //
 // [LeveledLogger] adapts a *zap.Logger to retryablehttp's LeveledLogger
 // interface, stripping URLs down to scheme, host and path. Handing
