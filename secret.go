@@ -40,10 +40,6 @@ func (s Secret) Reveal() string {
 // IsZero reports whether the secret is empty.
 func (s Secret) IsZero() bool { return s.p == nil || *s.p == "" }
 
-// Equal reports whether s and o hold the same value. It is not constant
-// time; compare MACs with crypto/hmac.Equal instead.
-func (s Secret) Equal(o Secret) bool { return s.Reveal() == o.Reveal() }
-
 // String returns [REDACTED], also for an empty secret, so that the empty
 // and non-empty cases cannot be told apart in logs.
 func (s Secret) String() string { return Redacted }

@@ -36,8 +36,6 @@ func TestSecretNeverPrints(t *testing.T) {
 	assert.Equal(t, Redacted, NewSecret("").String())
 	assert.True(t, NewSecret("").IsZero())
 	assert.True(t, Secret{}.IsZero())
-	assert.True(t, NewSecret(v).Equal(NewSecret(v)))
-	assert.False(t, NewSecret(v).Equal(NewSecret("x")))
 }
 
 func TestSecretUnexportedAndGob(t *testing.T) {
@@ -64,10 +62,9 @@ func TestSecretUnexportedAndGob(t *testing.T) {
 	var u struct{ Pass Secret }
 	require.NoError(t, json.Unmarshal([]byte(`{"Pass":"from-config"}`), &u))
 	assert.Equal(t, "from-config", u.Pass.Reveal())
-	js, err := json.Marshal(map[Secret]int{s: 1})
-	if err == nil {
-		assert.NotContains(t, string(js), "hunter2", "json map key")
-	}
+	js, err := json.Marshal(map[Secret]int{s: 1}) // keys through MarshalText
+	require.NoError(t, err)
+	assert.Equal(t, `{"[REDACTED]":1}`, string(js), "json map key")
 }
 
 func TestMaskPAN(t *testing.T) {
