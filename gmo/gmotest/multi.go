@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -348,55 +347,17 @@ func (s *Server) expire(t *tran, now time.Time, why string) {
 // vouchers that are not REQSUCCESS (not issued yet, paid, cancelled or
 // expired already).
 func (s *Server) ExpireVoucher(orderID string) error {
-	s.mu.Lock()
-	now := s.Now()
-	s.sweep(now)
-	t := s.orders[orderID]
-	var err error
-	switch {
-	case t == nil:
-		err = errors.New("gmotest: unknown order " + orderID)
-	case t.multi == nil:
-		err = errors.New("gmotest: order " + orderID + " is not a voucher payment")
-	case t.status != "REQSUCCESS":
-		err = errors.New("gmotest: order " + orderID + " is " + t.status + ", not REQSUCCESS")
-	default:
+	return s.onVoucher(orderID, func(t *tran, now time.Time) {
+		// sweep drops the no longer REQSUCCESS voucher from s.vouchers.
 		s.expire(t, now, "payment term passed (ExpireVoucher)")
-		s.dropVoucher(t)
-	}
-	s.mu.Unlock()
-	s.poke()
-	return err
-}
-
-// dropVoucher removes t from the vouchers awaiting payment. Caller holds
-// s.mu.
-func (s *Server) dropVoucher(t *tran) {
-	for i, v := range s.vouchers {
-		if v == t {
-			s.vouchers = slices.Delete(s.vouchers, i, i+1)
-			return
-		}
-	}
+	})
 }
 
 // PayVoucher plays the customer paying a konbini or Pay-easy voucher:
 // REQSUCCESS becomes PAYSUCCESS and a notification is queued. It fails for
 // unknown orders, other states and passed deadlines.
 func (s *Server) PayVoucher(orderID string) error {
-	s.mu.Lock()
-	now := s.Now()
-	s.sweep(now)
-	t := s.orders[orderID]
-	var err error
-	switch {
-	case t == nil:
-		err = errors.New("gmotest: unknown order " + orderID)
-	case t.multi == nil:
-		err = errors.New("gmotest: order " + orderID + " is not a voucher payment")
-	case t.status != "REQSUCCESS":
-		err = errors.New("gmotest: order " + orderID + " is " + t.status + ", not REQSUCCESS")
-	default:
+	return s.onVoucher(orderID, func(t *tran, now time.Time) {
 		t.status = "PAYSUCCESS"
 		t.captured += t.amount
 		t.paid++
@@ -405,6 +366,28 @@ func (s *Server) PayVoucher(orderID string) error {
 		t.processDate = now
 		t.log(now, "paid at the counter %d", t.amount)
 		s.addNote(t, now, "")
+	})
+}
+
+// onVoucher applies a simulator control to the issued, unpaid voucher
+// orderID after expiring the ones whose deadline passed, then wakes the
+// notifier. It fails for unknown orders, card orders and vouchers that are
+// not REQSUCCESS. do runs with s.mu held.
+func (s *Server) onVoucher(orderID string, do func(t *tran, now time.Time)) error {
+	s.mu.Lock()
+	now := s.Now()
+	s.sweep(now)
+	t := s.orders[orderID]
+	var err error
+	switch {
+	case t == nil:
+		err = errors.New("gmotest: unknown order " + orderID)
+	case t.multi == nil:
+		err = errors.New("gmotest: order " + orderID + " is not a voucher payment")
+	case t.status != "REQSUCCESS":
+		err = errors.New("gmotest: order " + orderID + " is " + t.status + ", not REQSUCCESS")
+	default:
+		do(t, now)
 	}
 	s.mu.Unlock()
 	s.poke()
