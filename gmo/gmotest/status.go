@@ -159,26 +159,18 @@ func badReturn(w http.ResponseWriter) {
 // servePay is the ledger page's "customer pays" button (simulator control,
 // not a GMO API): POST order=<OrderID>[&return=<address>].
 func (s *Server) servePay(w http.ResponseWriter, r *http.Request) {
-	s.countRequest("")
-	if r.Method != http.MethodPost {
-		pageError(w, http.StatusMethodNotAllowed, "POST order=<OrderID>")
-		return
-	}
-	back, ok := s.returnTarget(r)
-	if !ok {
-		badReturn(w)
-		return
-	}
-	if err := s.PayVoucher(r.FormValue("order")); err != nil {
-		pageError(w, http.StatusConflict, err.Error())
-		return
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	s.serveVoucherControl(w, r, s.PayVoucher)
 }
 
 // serveExpire is the ledger page's "deadline passes" button (simulator
 // control, not a GMO API): POST order=<OrderID>[&return=<address>].
 func (s *Server) serveExpire(w http.ResponseWriter, r *http.Request) {
+	s.serveVoucherControl(w, r, s.ExpireVoucher)
+}
+
+// serveVoucherControl applies do to the posted order and sends the browser
+// to the return address; a refused address is answered before do runs.
+func (s *Server) serveVoucherControl(w http.ResponseWriter, r *http.Request, do func(orderID string) error) {
 	s.countRequest("")
 	if r.Method != http.MethodPost {
 		pageError(w, http.StatusMethodNotAllowed, "POST order=<OrderID>")
@@ -189,7 +181,7 @@ func (s *Server) serveExpire(w http.ResponseWriter, r *http.Request) {
 		badReturn(w)
 		return
 	}
-	if err := s.ExpireVoucher(r.FormValue("order")); err != nil {
+	if err := do(r.FormValue("order")); err != nil {
 		pageError(w, http.StatusConflict, err.Error())
 		return
 	}
