@@ -12,11 +12,6 @@ import (
 // the same result for every input the fast path accepts (FuzzFastDecode
 // checks this).
 
-// jsonAppender is a request body that writes itself.
-type jsonAppender interface {
-	appendJSON(b []byte) []byte
-}
-
 // appendMember appends ,"key":"value" (no comma for the first member).
 func appendMember(b []byte, key, val string) []byte {
 	if len(b) > 1 {

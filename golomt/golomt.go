@@ -477,11 +477,8 @@ func cardSummary(number, holder string) *payment.CardSummary {
 }
 
 // post sends one JSON call encoded by encoding/json (request types
-// without appendJSON, off the hot paths).
+// without appendJSON, off the hot paths; those with it call send).
 func (p *Provider) post(ctx context.Context, op, url string, v any, idempotent bool) (*provider.Response, error) {
-	if a, ok := v.(jsonAppender); ok {
-		return p.send(ctx, op, url, a.appendJSON(make([]byte, 0, requestBodyCap)), idempotent)
-	}
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, &payment.Error{Provider: Name, Op: op, Kind: payment.ErrInvalidRequest, Message: "cannot encode request"}

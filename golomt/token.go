@@ -264,7 +264,7 @@ func (p *Provider) CardToken(ctx context.Context, transactionID string) (*Stored
 	}
 	req := txnRequest{TransactionID: transactionID,
 		Checksum: p.sign.checksum(pick(p.cfg.GetTokenRequestFormula, map[string]string{FieldTransactionID: transactionID})...)}
-	resp, err := p.post(ctx, op, p.urls.getToken, req, true)
+	resp, err := p.send(ctx, op, p.urls.getToken, req.appendJSON(make([]byte, 0, req.sizeHint())), true)
 	if err != nil {
 		return nil, p.logErr(op, transactionID, err)
 	}
