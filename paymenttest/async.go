@@ -98,7 +98,7 @@ func (p *Provider) PayVoucher(ref payment.PaymentRef) error {
 	switch {
 	case r == nil:
 		return p.notFound("pay")
-	case r.method != payment.MethodKonbini && r.method != payment.MethodPayEasy:
+	case !isVoucher(r.method):
 		return p.err("pay", payment.ErrInvalidRequest, "", "not a voucher payment")
 	case r.voucher == nil:
 		return p.err("pay", payment.ErrInvalidRequest, "", "no voucher issued yet")
