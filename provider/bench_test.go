@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kessai/payment/bench"
 )
 
 // A GMO-sized exchange: a form body out, a short key=value answer back.
@@ -29,17 +31,6 @@ var (
 
 // benchParallelism × GOMAXPROCS goroutines run in the parallel benchmarks.
 const benchParallelism = 32
-
-// reportCPU adds a cpu-ns/op metric: CPU time of the whole process (client
-// and loopback server) per request. On a shared machine it is steadier than
-// wall time, which includes waiting for other processes.
-func reportCPU(b *testing.B, run func()) {
-	start, ok := cpuTime()
-	run()
-	if end, _ := cpuTime(); ok {
-		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
-	}
-}
 
 func benchHeader() http.Header {
 	return http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
@@ -63,26 +54,26 @@ func BenchmarkClient(b *testing.B) {
 	}
 	b.Run("sequential", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
-			for b.Loop() {
-				if err := do(); err != nil {
-					b.Fatal(err)
-				}
+		// cpu-ns/op: CPU time of the whole process (client and loopback
+		// server) per request, steadier than wall time on a shared machine.
+		defer bench.CPUPerOp(b)()
+		for b.Loop() {
+			if err := do(); err != nil {
+				b.Fatal(err)
 			}
-		})
+		}
 	})
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(benchParallelism)
-		reportCPU(b, func() {
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := do(); err != nil {
-						b.Error(err)
-						return
-					}
+		defer bench.CPUPerOp(b)()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := do(); err != nil {
+					b.Error(err)
+					return
 				}
-			})
+			}
 		})
 	})
 }
@@ -112,26 +103,26 @@ func BenchmarkRawNetHTTP(b *testing.B) {
 	}
 	b.Run("sequential", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
-			for b.Loop() {
-				if err := do(); err != nil {
-					b.Fatal(err)
-				}
+		// cpu-ns/op: CPU time of the whole process (client and loopback
+		// server) per request, steadier than wall time on a shared machine.
+		defer bench.CPUPerOp(b)()
+		for b.Loop() {
+			if err := do(); err != nil {
+				b.Fatal(err)
 			}
-		})
+		}
 	})
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(benchParallelism)
-		reportCPU(b, func() {
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := do(); err != nil {
-						b.Error(err)
-						return
-					}
+		defer bench.CPUPerOp(b)()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := do(); err != nil {
+					b.Error(err)
+					return
 				}
-			})
+			}
 		})
 	})
 }
@@ -246,15 +237,15 @@ func BenchmarkInterleaved(b *testing.B) {
 		if i%2 == 1 {
 			first, second, c1, c2 = raw, client, cr, cc
 		}
-		u0, _ := cpuTime()
+		u0, _ := bench.CPUTime()
 		if err := first(); err != nil {
 			return err
 		}
-		u1, _ := cpuTime()
+		u1, _ := bench.CPUTime()
 		if err := second(); err != nil {
 			return err
 		}
-		u2, _ := cpuTime()
+		u2, _ := bench.CPUTime()
 		*c1 += u1 - u0
 		*c2 += u2 - u1
 		return nil
