@@ -99,30 +99,22 @@ type pair func(b *testing.B, n int) (adapter, raw func(i int) error)
 //     side. Load from other processes falls on both sides alike, so the
 //     ratios are steady where absolute times are not.
 func runPair(b *testing.B, setup pair) {
-	b.Run("adapter", func(b *testing.B) {
-		adapter, _ := setup(b, b.N)
-		b.ReportAllocs()
-		b.ResetTimer()
-		reportCPU(b, func() {
+	for _, side := range []string{"adapter", "raw"} {
+		b.Run(side, func(b *testing.B) {
+			call, raw := setup(b, b.N)
+			if side == "raw" {
+				call = raw
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			defer bench.CPUPerOp(b)()
 			for i := 0; i < b.N; i++ {
-				if err := adapter(i); err != nil {
+				if err := call(i); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-	})
-	b.Run("raw", func(b *testing.B) {
-		_, raw := setup(b, b.N)
-		b.ReportAllocs()
-		b.ResetTimer()
-		reportCPU(b, func() {
-			for i := 0; i < b.N; i++ {
-				if err := raw(i); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	})
+	}
 	b.Run("interleaved", func(b *testing.B) {
 		adapter, raw := setup(b, b.N)
 		// Wall and CPU time of each side; the CPU time is the process's
@@ -158,16 +150,6 @@ func runPair(b *testing.B, setup pair) {
 			b.ReportMetric(float64(ca)/float64(cr), "adapter/raw-cpu")
 		}
 	})
-}
-
-// reportCPU adds cpu-ns/op: the process's CPU time per call (client and
-// loopback server), steadier than wall time on a shared machine.
-func reportCPU(b *testing.B, run func()) {
-	start, ok := bench.CPUTime()
-	run()
-	if end, _ := bench.CPUTime(); ok && b.N > 0 {
-		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
-	}
 }
 
 // ---- GMO ----
