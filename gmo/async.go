@@ -94,22 +94,31 @@ func voucherRef(orderID, accessID string, k *voucherKind) payment.PaymentRef {
 // splitVoucherRef reports whether ref is a voucher ref (ok) and, if so,
 // parses it; err is set for a voucher ref that is malformed.
 func splitVoucherRef(ref payment.PaymentRef) (orderID, accessID string, k *voucherKind, ok bool, err error) {
-	s := string(ref)
-	if !strings.HasPrefix(s, "gmo:") {
+	k, i := voucherKindOfRef(ref)
+	if k == nil {
 		return "", "", nil, false, nil
 	}
-	i := strings.LastIndexByte(s, ':')
-	if k = kindOfMethod(payment.MethodType(s[i+1:])); k == nil {
-		return "", "", nil, false, nil
-	}
-	orderID, accessID, err = ParseRef(payment.PaymentRef(s[:i]))
+	orderID, accessID, err = ParseRef(ref[:i])
 	return orderID, accessID, k, true, err
 }
 
-// isVoucherRef reports whether ref names a konbini or Pay-easy payment.
+// voucherKindOfRef returns the kind a voucher ref names and the index of
+// its ":<method>" suffix, or nil for any other ref. It only looks at the
+// prefix and the suffix: ParseRef asks it, so it must not parse.
+func voucherKindOfRef(ref payment.PaymentRef) (*voucherKind, int) {
+	s := string(ref)
+	if !strings.HasPrefix(s, "gmo:") {
+		return nil, 0
+	}
+	i := strings.LastIndexByte(s, ':')
+	return kindOfMethod(payment.MethodType(s[i+1:])), i
+}
+
+// isVoucherRef reports whether ref names a konbini or Pay-easy payment
+// (well-formed or not).
 func isVoucherRef(ref payment.PaymentRef) bool {
-	_, _, _, ok, _ := splitVoucherRef(ref)
-	return ok
+	k, _ := voucherKindOfRef(ref)
+	return k != nil
 }
 
 // --- CreatePayment ----------------------------------------------------------
