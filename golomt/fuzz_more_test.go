@@ -128,6 +128,15 @@ func fzJSON(kv ...string) []byte {
 	return b.Bytes()
 }
 
+// fzNull is the value a checksum covers for a field fzJSON writes: "" for
+// "null".
+func fzNull(s string) string {
+	if s == "null" {
+		return ""
+	}
+	return s
+}
+
 // fzCheckError: every error is a typed golomt *payment.Error without the
 // bearer token, the checksum key or the card token in it.
 func fzCheckError(t *testing.T, err error) *payment.Error {
@@ -244,16 +253,10 @@ func FuzzInquiryReply(f *testing.F) {
 			r = ref{kind: kindPay, txn: fzTxn, amount: fzAmount, created: fixedClock{}.Now().Unix()}
 			path = "/api/check"
 		}
-		null := func(s string) string {
-			if s == "null" {
-				return ""
-			}
-			return s
-		}
 		body := raw
 		switch mode % 3 {
 		case 0:
-			sum := p.sign.checksum(fzTxn, null(code), null(amount), null(token))
+			sum := p.sign.checksum(fzTxn, fzNull(code), fzNull(amount), fzNull(token))
 			body = fzJSON("status", "SENT", "transactionId", fzTxn, "errorCode", code, "errorDesc", "Амжилттай", "amount", amount,
 				"token", token, "cardNumber", "949625******0003", "cardHolder", "Golomt bank", "checksum", sum)
 		case 1:
@@ -358,17 +361,11 @@ func FuzzPayReply(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status, mode uint8, code, amount string, checkStatus, checkMode uint8, raw []byte) {
 		b := &fzBank{}
 		p := fzProvider(t, b)
-		null := func(s string) string {
-			if s == "null" {
-				return ""
-			}
-			return s
-		}
 		body := raw
 		switch mode % 3 {
 		case 0:
 			body = fzJSON("transactionId", fzTxn, "errorCode", code, "errorDesc", "x", "amount", amount,
-				"cardNumber", "498738******3883", "checksum", p.sign.checksum(fzTxn, null(code), null(amount)))
+				"cardNumber", "498738******3883", "checksum", p.sign.checksum(fzTxn, fzNull(code), fzNull(amount)))
 		case 1:
 			body = fzJSON("transactionId", fzTxn, "errorCode", code, "amount", amount, "checksum", strings.Repeat("f", 64))
 		}
@@ -487,23 +484,17 @@ func FuzzHandlePush(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		null := func(s string) string {
-			if s == "null" {
-				return ""
-			}
-			return s
-		}
 		body := raw
 		switch mode % 3 {
 		case 0:
 			body = fzJSON("transactionId", txn, "errorCode", code, "errorDesc", "x", "amount", amount, "token", token,
-				"cardNumber", "949625******0003", "checksum", p.sign.checksum(txn, null(code), null(amount), null(token)))
+				"cardNumber", "949625******0003", "checksum", p.sign.checksum(txn, fzNull(code), fzNull(amount), fzNull(token)))
 		case 1:
 			body = fzJSON("transactionId", txn, "errorCode", code, "amount", amount, "checksum", strings.Repeat("1", 64))
 		}
 		inqCode := [...]string{"000", "300", "null"}[int(inq)%3]
 		b.replies = map[string]fzReply{"/api/inquiry": {status: 200, body: fzJSON("transactionId", txn, "errorCode", inqCode,
-			"amount", amount, "checksum", p.sign.checksum(txn, null(inqCode), null(amount), ""))}}
+			"amount", amount, "checksum", p.sign.checksum(txn, fzNull(inqCode), fzNull(amount), ""))}}
 		req, _ := http.NewRequest(http.MethodPost, "https://shop.example/golomt/push", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		n, err := p.HandleNotification(context.Background(), req)
@@ -533,7 +524,7 @@ func FuzzHandlePush(f *testing.F) {
 		}
 		seen := res.ErrorCode.S
 		if !trust {
-			seen = null(inqCode)
+			seen = fzNull(inqCode)
 			if n.Verified != (seen == res.ErrorCode.S) {
 				t.Fatalf("verified %v: push %q, inquiry %q", n.Verified, res.ErrorCode.S, seen)
 			}
