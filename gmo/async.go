@@ -2,7 +2,6 @@ package gmo
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"strings"
 	"time"
@@ -412,11 +411,7 @@ func verifyVoucherCheckString(r response, k *voucherKind, shopPass payment.Secre
 		checkString(&want, shopPass.Reveal(), r.get("OrderID"), r.get("CustID"), r.get("BkCode"), r.get("ConfNo"),
 			r.get("EncryptReceiptNo"), r.get("PaymentTerm"), r.get("TranDate"))
 	}
-	got := []byte(strings.ToLower(r.get("CheckString")))
-	if len(got) != len(want) {
-		return false
-	}
-	return subtle.ConstantTimeCompare(got, want[:]) == 1
+	return checkStringMatches(r, &want)
 }
 
 // afterVoucherError resolves a failed ExecTranCvs / ExecTranPayEasy:

@@ -455,6 +455,12 @@ func verifyCheckString(r response, shopPass payment.Secret) bool {
 	checkString(&want, shopPass.Reveal(),
 		r.get("OrderID"), r.get("Forward"), r.get("Method"), r.get("PayTimes"),
 		r.get("Approve"), r.get("TranID"), r.get("TranDate"))
+	return checkStringMatches(r, &want)
+}
+
+// checkStringMatches compares a reply's CheckString (hex in either case)
+// with want in constant time.
+func checkStringMatches(r response, want *[32]byte) bool {
 	got := r.get("CheckString")
 	if len(got) != len(want) {
 		return false
