@@ -1,7 +1,6 @@
 package bench_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -123,23 +122,10 @@ func (cannedPlain) RoundTrip(r *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(strings.NewReader(out)), ContentLength: int64(len(out)), Request: r}, nil
 }
 
-// rawCanned posts a prebuilt body with a plain http.Client over rt.
+// rawCanned posts a prebuilt body with a plain http.Client over rt (the
+// end-to-end baseline, rawClient, on a canned transport).
 func rawCanned(rt http.RoundTripper, header http.Header) func(url string, body []byte) ([]byte, error) {
-	hc := &http.Client{Transport: rt}
-	return func(url string, body []byte) ([]byte, error) {
-		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header = header
-		resp, err := hc.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		out, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		return out, err
-	}
+	return (&rawClient{hc: &http.Client{Transport: rt}, header: header}).post
 }
 
 // BenchmarkOverhead: the client-side cost per operation, in memory:
