@@ -668,28 +668,8 @@ func (p *Provider) cancelVoucher(ctx context.Context, op, orderID, accessID stri
 // cards with SearchTrade. out already carries the replies.
 func (p *Provider) voucherNotification(ctx context.Context, n *ResultNotification, out *payment.Notification, k *voucherKind) (*payment.Notification, error) {
 	const op = "notification"
-	invalid := func(field, msg string) error {
-		return &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidRequest, Field: field, Message: msg}
-	}
-	forged := func(msg string) error {
-		return &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidSignature, Message: msg}
-	}
-	if checkOrderID(n.OrderID) != nil {
-		return out, invalid("OrderID", "notification has no valid order id")
-	}
-	if !isLowerHex32(n.AccessID) {
-		return out, invalid("AccessID", "notification has no valid access id")
-	}
-	if n.Amount != "" {
-		if _, err := parseAmount(n.Amount); err != nil {
-			return out, invalid("Amount", "notification amount is not an integer")
-		}
-	}
-	out.OrderID = n.OrderID
-	out.Ref = voucherRef(n.OrderID, n.AccessID, k)
-	out.ID = n.OrderID + ":" + n.Status + ":" + n.TranID + ":" + n.ErrInfo
-	if n.ShopID != "" && n.ShopID != p.cfg.ShopID {
-		return out, forged("notification is for another shop")
+	if err := p.screenNotification(n, out, voucherRef(n.OrderID, n.AccessID, k)); err != nil {
+		return out, err
 	}
 	if p.cfg.SkipNotificationVerification {
 		amount, _ := parseAmount(n.Amount)
@@ -705,16 +685,10 @@ func (p *Provider) voucherNotification(ctx context.Context, n *ResultNotificatio
 	}
 	t, err := p.searchTradeMulti(ctx, op, n.OrderID, k)
 	if err != nil {
-		if errors.Is(err, payment.ErrNotFound) {
-			return out, forged("notification for an order the gateway does not know")
-		}
+		return out, notificationInquiryError(err)
+	}
+	if err := matchNotification(n, t.AccessID, t.Status, t.Amount); err != nil {
 		return out, err
-	}
-	if t.AccessID != n.AccessID {
-		return out, forged("notification access id does not match the gateway's")
-	}
-	if n.Status == t.Status && n.Amount != "" && n.Amount != itoa(t.Amount) {
-		return out, forged("notification amount does not match the gateway's")
 	}
 	if n.Status == t.Status {
 		t.ErrInfo = n.ErrInfo

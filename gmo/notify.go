@@ -261,22 +261,8 @@ func (p *Provider) HandleNotification(ctx context.Context, r *http.Request) (*pa
 		// are not implemented.
 		return out, payment.Unsupported(providerName, op, "notifications of payment type "+n.PayType+" (only 0 card, 3 konbini, 4 pay-easy)")
 	}
-	if checkOrderID(n.OrderID) != nil {
-		return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidRequest, Field: "OrderID", Message: "notification has no valid order id"}
-	}
-	if !isLowerHex32(n.AccessID) {
-		return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidRequest, Field: "AccessID", Message: "notification has no valid access id"}
-	}
-	if n.Amount != "" {
-		if _, err := parseAmount(n.Amount); err != nil {
-			return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidRequest, Field: "Amount", Message: "notification amount is not an integer"}
-		}
-	}
-	out.OrderID = n.OrderID
-	out.Ref = Ref(n.OrderID, n.AccessID)
-	out.ID = n.OrderID + ":" + n.Status + ":" + n.TranID + ":" + n.ErrInfo
-	if n.ShopID != "" && n.ShopID != p.cfg.ShopID {
-		return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidSignature, Message: "notification is for another shop"}
+	if err := p.screenNotification(n, out, Ref(n.OrderID, n.AccessID)); err != nil {
+		return out, err
 	}
 	if p.cfg.SkipNotificationVerification {
 		amount, _ := parseAmount(n.Amount)
@@ -293,16 +279,10 @@ func (p *Provider) HandleNotification(ctx context.Context, r *http.Request) (*pa
 	}
 	t, err := p.searchTrade(ctx, op, n.OrderID)
 	if err != nil {
-		if errors.Is(err, payment.ErrNotFound) {
-			return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidSignature, Message: "notification for an order the gateway does not know"}
-		}
+		return out, notificationInquiryError(err)
+	}
+	if err := matchNotification(n, t.AccessID, t.Status, t.Amount); err != nil {
 		return out, err
-	}
-	if t.AccessID != n.AccessID {
-		return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidSignature, Message: "notification access id does not match the gateway's"}
-	}
-	if n.Status == t.Status && n.Amount != "" && n.Amount != itoa(t.Amount) {
-		return out, &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrInvalidSignature, Message: "notification amount does not match the gateway's"}
 	}
 	pay := p.toPayment(t)
 	if n.ErrInfo != "" && n.Status == t.Status {
@@ -311,4 +291,60 @@ func (p *Provider) HandleNotification(ctx context.Context, r *http.Request) (*pa
 	out.Status, out.Payment, out.Verified = pay.Status, pay, true
 	p.log.Info("notification", zap.String("order_id", n.OrderID), zap.String("gmo_status", t.Status), zap.String("status", pay.Status.String()))
 	return out, nil
+}
+
+// forgedNotification is the error of a notification the gateway's own
+// records contradict.
+func forgedNotification(msg string) error {
+	return &payment.Error{Provider: providerName, Op: "notification", Kind: payment.ErrInvalidSignature, Message: msg}
+}
+
+// screenNotification checks a payment notification's own fields (card and
+// voucher alike), fills out's OrderID, Ref (ref) and ID, and refuses a
+// notification for another shop.
+func (p *Provider) screenNotification(n *ResultNotification, out *payment.Notification, ref payment.PaymentRef) error {
+	invalid := func(field, msg string) error {
+		return &payment.Error{Provider: providerName, Op: "notification", Kind: payment.ErrInvalidRequest, Field: field, Message: msg}
+	}
+	if checkOrderID(n.OrderID) != nil {
+		return invalid("OrderID", "notification has no valid order id")
+	}
+	if !isLowerHex32(n.AccessID) {
+		return invalid("AccessID", "notification has no valid access id")
+	}
+	if n.Amount != "" {
+		if _, err := parseAmount(n.Amount); err != nil {
+			return invalid("Amount", "notification amount is not an integer")
+		}
+	}
+	out.OrderID = n.OrderID
+	out.Ref = ref
+	out.ID = n.OrderID + ":" + n.Status + ":" + n.TranID + ":" + n.ErrInfo
+	if n.ShopID != "" && n.ShopID != p.cfg.ShopID {
+		return forgedNotification("notification is for another shop")
+	}
+	return nil
+}
+
+// notificationInquiryError is the error of a notification whose order
+// could not be read: an order the gateway does not know marks it as
+// forged; any other failure is returned as it is (answer Retry).
+func notificationInquiryError(err error) error {
+	if errors.Is(err, payment.ErrNotFound) {
+		return forgedNotification("notification for an order the gateway does not know")
+	}
+	return err
+}
+
+// matchNotification checks a notification against the gateway's record
+// of its order (accessID, status, amount): another AccessID, or another
+// amount in the same status, mark it as forged.
+func matchNotification(n *ResultNotification, accessID, status string, amount int64) error {
+	switch {
+	case accessID != n.AccessID:
+		return forgedNotification("notification access id does not match the gateway's")
+	case n.Status == status && n.Amount != "" && n.Amount != itoa(amount):
+		return forgedNotification("notification amount does not match the gateway's")
+	}
+	return nil
 }
