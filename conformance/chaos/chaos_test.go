@@ -457,6 +457,10 @@ type caller struct {
 	state func() string
 	// catalogue names the faults, by index.
 	catalogue []string
+	// idempotentCreate is set for a gateway whose CreatePayment gets an
+	// unexecuted registration back on retry (GMO; its create step is
+	// retried): only there may a retry-safe create leave one behind.
+	idempotentCreate bool
 }
 
 // pick returns a random fault target for apis with probability
@@ -523,13 +527,14 @@ func (c caller) step(ctx context.Context, op string, ts []target, call func(ctx 
 		if before != after {
 			c.rec.fail(classWrong, "%s declined (%v: no money moved) but the ledger changed %s → %s", op, err, before, after)
 		}
-	case op == "create" && retrySafe(err) && before == after:
+	case op == "create" && c.idempotentCreate && retrySafe(err) && before == after:
 		// CreatePayment moves no money and is idempotent for a registered
 		// but unexecuted order: a retry-safe failure may leave the
 		// registration behind (EntryTran applied after the client gave
 		// up), and the application's retry must get it back as the
 		// original payment (the create step is retried; its answer is
-		// checked against the ledger like any other).
+		// checked against the ledger like any other). Elsewhere (a Golomt
+		// invoice) a leftover is a wrong "nothing happened".
 	default:
 		if before != after || stBefore != stAfter {
 			c.rec.fail(classWrong, "%s failed with %v (kind %v: nothing happened) but the gateway changed %s → %s (%s → %s)",

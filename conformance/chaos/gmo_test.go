@@ -144,7 +144,7 @@ var gmoFlows = []string{"auto", "manual_capture", "void", "refund_full", "refund
 func (r *gmoRig) pay(ctx context.Context, rec *record) {
 	rec.flow = gmoFlows[rec.rng.IntN(len(gmoFlows))]
 	rec.orderID = fmt.Sprintf("chaos-%d-%d", *flagSeed%100000, rec.idx)
-	c := caller{rec: rec, ledger: r.ledger(rec.orderID), state: r.state(rec.orderID), catalogue: gmoFaultNames}
+	c := caller{rec: rec, ledger: r.ledger(rec.orderID), state: r.state(rec.orderID), catalogue: gmoFaultNames, idempotentCreate: true}
 	// intended refunds: amount and operations the flow asked for.
 	var refundAmount int64
 	var refundOps int
