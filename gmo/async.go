@@ -461,18 +461,19 @@ func (p *Provider) unknownVoucher(ctx context.Context, op, orderID, accessID str
 // --- SearchTradeMulti -------------------------------------------------------
 
 // multiTrade is SearchTradeMulti's view of a voucher order.
+// Only the fields the adapter reads are kept; ErrInfo comes from a
+// notification, never from the inquiry.
 type multiTrade struct {
-	OrderID, Status, AccessID  string
-	AccessPass                 payment.Secret
-	Amount                     int64
-	PayType                    string
-	CvsCode, CvsConfNo         string
-	CvsReceiptNo               string
-	CustID, BkCode, ConfNo     string
-	EncryptReceiptNo           string
-	PaymentTerm, FinishDate    string
-	ReceiptDate, ProcessDate   string
-	ErrCode, ErrInfo, TranDate string
+	OrderID, Status, AccessID string
+	AccessPass                payment.Secret
+	Amount                    int64
+	PayType                   string
+	CvsCode, CvsConfNo        string
+	CvsReceiptNo              string
+	CustID, BkCode, ConfNo    string
+	EncryptReceiptNo          string
+	PaymentTerm               string
+	ErrInfo                   string
 }
 
 // searchTradeMulti reads a voucher order (SearchTradeMulti with PayType).
@@ -500,8 +501,7 @@ func (p *Provider) searchTradeMulti(ctx context.Context, op, orderID string, k *
 		AccessPass: payment.NewSecret(r.get("AccessPass")), PayType: r.get("PayType"),
 		CvsCode: r.get("CvsCode"), CvsConfNo: r.get("CvsConfNo"), CvsReceiptNo: r.get("CvsReceiptNo"),
 		CustID: r.get("CustID"), BkCode: r.get("BkCode"), ConfNo: r.get("ConfNo"), EncryptReceiptNo: r.get("EncryptReceiptNo"),
-		PaymentTerm: r.get("PaymentTerm"), FinishDate: r.get("FinishDate"), ReceiptDate: r.get("ReceiptDate"),
-		ProcessDate: r.get("ProcessDate"), TranDate: r.get("TranDate"),
+		PaymentTerm: r.get("PaymentTerm"),
 	}
 	bad := func(msg string) error {
 		return &payment.Error{Provider: providerName, Op: op, Kind: payment.ErrUnavailable, RetrySafe: true, Message: "searchtrademulti: " + msg}
