@@ -300,7 +300,7 @@ func voucherForm(k *voucherKind, m *payment.PaymentMethod, o ExecOptions) (*form
 	f.add("ReceiptsDisp13", cHours)
 	flag := false
 	for i, v := range o.ClientFields {
-		fn := "ClientField" + itoa(int64(i+1))
+		fn := clientFieldNames[i]
 		if err := cp932Text(op, fn, v, 100, false); err != nil {
 			return nil, err
 		}
